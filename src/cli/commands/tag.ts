@@ -1,0 +1,4 @@
+import type { Command } from 'commander';
+
+/** `dist tag`: not implemented yet (placeholder owned by whoever implements it). */
+export function register(_program: Command): void {}

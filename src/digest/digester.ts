@@ -1,0 +1,64 @@
+import { createHash, type Hash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { DigestMismatchError, SizeMismatchError } from '../errors/errors.js';
+import type { Algorithm, Digest } from './digest.js';
+import { algorithmOf } from './digest.js';
+
+/** Incremental hasher over node:crypto (the hot path: ~1 GiB/s). */
+export class Digester {
+  private readonly hash: Hash;
+  size = 0;
+  constructor(readonly algorithm: Algorithm = 'sha256') {
+    this.hash = createHash(algorithm);
+  }
+  update(chunk: Uint8Array): void {
+    this.hash.update(chunk);
+    this.size += chunk.length;
+  }
+  digest(): Digest {
+    return `${this.algorithm}:${this.hash.digest('hex')}` as Digest;
+  }
+}
+
+export interface VerifyOptions {
+  digest: Digest;
+  size?: number;
+  /** What is being verified, for the error message (e.g. the blob digest). */
+  what?: string;
+}
+
+/**
+ * A pass-through stream that hashes while bytes flow and fails at the end (or as soon as the
+ * size is exceeded) when the content does not match. Nothing downstream should treat the data as
+ * verified until this stream has finished without error.
+ */
+export class VerifyingStream extends Transform {
+  private readonly digester: Digester;
+  constructor(private readonly opts: VerifyOptions) {
+    super();
+    this.digester = new Digester(algorithmOf(opts.digest));
+  }
+  get bytes(): number {
+    return this.digester.size;
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.digester.update(chunk);
+    if (this.opts.size !== undefined && this.digester.size > this.opts.size) {
+      cb(new SizeMismatchError(this.opts.size, this.digester.size, this.opts.what ?? this.opts.digest));
+      return;
+    }
+    cb(null, chunk);
+  }
+  override _flush(cb: TransformCallback): void {
+    if (this.opts.size !== undefined && this.digester.size !== this.opts.size) {
+      cb(new SizeMismatchError(this.opts.size, this.digester.size, this.opts.what ?? this.opts.digest));
+      return;
+    }
+    const actual = this.digester.digest();
+    if (actual !== this.opts.digest) {
+      cb(new DigestMismatchError(this.opts.digest, actual, this.opts.what ?? 'blob'));
+      return;
+    }
+    cb();
+  }
+}

@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import * as nodePath from 'node:path';
+import type { Readable } from 'node:stream';
+import { checkDirPath, checkPath, type FileInfo, type FileWriter, InvalidOffsetError, PathNotFoundError, type StorageDriver } from './driver.js';
+
+const isENOENT = (e: unknown): boolean => (e as NodeJS.ErrnoException)?.code === 'ENOENT' || (e as NodeJS.ErrnoException)?.code === 'ENOTDIR';
+
+/** The filesystem driver: `rootdirectory` + driver path, with temp-file-and-rename writes. */
+export class FilesystemDriver implements StorageDriver {
+  readonly name = 'filesystem';
+  readonly root: string;
+  constructor(rootDirectory: string) {
+    this.root = nodePath.resolve(rootDirectory);
+  }
+
+  private full(path: string, dir = false): string {
+    (dir ? checkDirPath : checkPath)(path);
+    return nodePath.join(this.root, path);
+  }
+
+  async getContent(path: string): Promise<Buffer> {
+    try {
+      return await fsp.readFile(this.full(path));
+    } catch (e) {
+      if (isENOENT(e) || (e as NodeJS.ErrnoException).code === 'EISDIR') throw new PathNotFoundError(path);
+      throw e;
+    }
+  }
+
+  async putContent(path: string, data: Uint8Array): Promise<void> {
+    const target = this.full(path);
+    await fsp.mkdir(nodePath.dirname(target), { recursive: true });
+    const tmp = `${target}.${randomUUID()}.tmp`;
+    try {
+      await fsp.writeFile(tmp, data);
+      await fsp.rename(tmp, target);
+    } catch (e) {
+      await fsp.rm(tmp, { force: true });
+      throw e;
+    }
+  }
+
+  async reader(path: string, offset = 0): Promise<Readable> {
+    const full = this.full(path);
+    let fh: fsp.FileHandle;
+    try {
+      fh = await fsp.open(full, 'r');
+    } catch (e) {
+      if (isENOENT(e)) throw new PathNotFoundError(path);
+      throw e;
+    }
+    const st = await fh.stat();
+    if (st.isDirectory()) {
+      await fh.close();
+      throw new PathNotFoundError(path);
+    }
+    if (offset < 0 || offset > st.size) {
+      await fh.close();
+      throw new InvalidOffsetError(path, offset);
+    }
+    return createReadStream('', { fd: fh, start: offset, highWaterMark: 1 << 20, autoClose: true });
+  }
+
+  async writer(path: string, opts: { append?: boolean } = {}): Promise<FileWriter> {
+    const full = this.full(path);
+    await fsp.mkdir(nodePath.dirname(full), { recursive: true });
+    let size = 0;
+    if (opts.append) {
+      try {
+        size = (await fsp.stat(full)).size;
+      } catch (e) {
+        if (!isENOENT(e)) throw e;
+      }
+    }
+    const ws = createWriteStream(full, { flags: opts.append ? 'a' : 'w', highWaterMark: 1 << 20 });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    return new FsWriter(ws, full, size);
+  }
+
+  async stat(path: string): Promise<FileInfo> {
+    try {
+      const st = await fsp.stat(this.full(path, true));
+      return { path, size: st.isDirectory() ? 0 : st.size, modTime: st.mtime, isDir: st.isDirectory() };
+    } catch (e) {
+      if (isENOENT(e)) throw new PathNotFoundError(path);
+      throw e;
+    }
+  }
+
+  async list(path: string): Promise<string[]> {
+    try {
+      const names = await fsp.readdir(this.full(path, true));
+      return names.filter((n) => !n.endsWith('.tmp')).sort();
+    } catch (e) {
+      if (isENOENT(e)) throw new PathNotFoundError(path);
+      throw e;
+    }
+  }
+
+  async move(from: string, to: string): Promise<void> {
+    const src = this.full(from);
+    const dst = this.full(to);
+    await fsp.mkdir(nodePath.dirname(dst), { recursive: true });
+    try {
+      await fsp.rename(src, dst);
+    } catch (e) {
+      if (isENOENT(e)) throw new PathNotFoundError(from);
+      throw e;
+    }
+  }
+
+  async delete(path: string): Promise<void> {
+    const full = this.full(path);
+    try {
+      await fsp.lstat(full);
+    } catch (e) {
+      if (isENOENT(e)) throw new PathNotFoundError(path);
+      throw e;
+    }
+    // Rename first so a reader never sees a half-deleted tree, then remove.
+    const trash = `${full}.${randomUUID()}.tmp`;
+    await fsp.rename(full, trash);
+    await fsp.rm(trash, { recursive: true, force: true });
+  }
+}
+
+class FsWriter implements FileWriter {
+  private error: Error | undefined;
+  private closed = false;
+  constructor(private readonly ws: WriteStream, private readonly full: string, public size: number) {
+    ws.on('error', (e) => {
+      this.error = e;
+    });
+  }
+  async write(chunk: Uint8Array): Promise<void> {
+    if (this.error) throw this.error;
+    if (this.closed) throw new Error('write after close');
+    this.size += chunk.length;
+    if (!this.ws.write(chunk)) {
+      await new Promise<void>((resolve, reject) => {
+        const onErr = (e: Error): void => {
+          this.ws.off('drain', onDrain);
+          reject(e);
+        };
+        const onDrain = (): void => {
+          this.ws.off('error', onErr);
+          resolve();
+        };
+        this.ws.once('drain', onDrain);
+        this.ws.once('error', onErr);
+      });
+    }
+  }
+  async commit(): Promise<void> {
+    await this.close();
+  }
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await new Promise<void>((resolve, reject) => {
+      this.ws.end((err?: Error | null) => (err ? reject(err) : resolve()));
+    });
+    if (this.error) throw this.error;
+  }
+  async cancel(): Promise<void> {
+    this.closed = true;
+    this.ws.destroy();
+    await fsp.rm(this.full, { force: true });
+  }
+}
