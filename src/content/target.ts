@@ -1,0 +1,49 @@
+import type { Readable } from 'node:stream';
+import type { Digest } from '../digest/digest.js';
+import type { Descriptor } from '../oci/types.js';
+
+/**
+ * Small capability interfaces (oras-go style). The remote repository, the OCI layout store,
+ * the archive readers/writers and the memory store implement them, so one graph copy does
+ * pull, push and copy.
+ */
+export interface Fetcher {
+  /** Stream a blob or manifest. Implementations verify size and digest while it streams. */
+  fetch(desc: Descriptor, opts?: { signal?: AbortSignal }): Promise<Readable>;
+}
+
+export interface Pusher {
+  /** Store content; the implementation verifies it against `expected` before it becomes visible. */
+  push(expected: Descriptor, body: Readable, opts?: PushOptions): Promise<void>;
+}
+
+export interface PushOptions {
+  signal?: AbortSignal;
+  /** Progress callback: bytes of this blob transferred so far. */
+  onProgress?: (bytes: number) => void;
+}
+
+export interface Resolver {
+  /** Tag or digest → descriptor of the manifest. */
+  resolve(reference: string, opts?: { signal?: AbortSignal }): Promise<Descriptor>;
+}
+
+export interface Tagger {
+  tag(desc: Descriptor, reference: string): Promise<void>;
+}
+
+export interface ReadOnlyTarget extends Fetcher, Resolver {
+  exists(desc: Descriptor): Promise<boolean>;
+}
+
+export interface Target extends ReadOnlyTarget, Pusher, Tagger {}
+
+/** Optional capability: make a blob present without sending bytes (cross-repo mount). */
+export interface Mounter {
+  mount(desc: Descriptor, fromRepository: string): Promise<boolean>;
+}
+
+/** Read a whole small manifest, capped (manifests are at most 4 MiB). */
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+export type { Digest };
