@@ -9,7 +9,17 @@ import type { Descriptor } from '../oci/types.js';
  */
 export interface Fetcher {
   /** Stream a blob or manifest. Implementations verify size and digest while it streams. */
-  fetch(desc: Descriptor, opts?: { signal?: AbortSignal }): Promise<Readable>;
+  fetch(desc: Descriptor, opts?: FetchOptions): Promise<Readable>;
+}
+
+export interface FetchOptions {
+  signal?: AbortSignal;
+  /**
+   * Start at this byte (resume a partial download). The stream then yields bytes
+   * `offset..size-1` only; digest verification is the caller's job in that case (it hashes
+   * the partial bytes it already has first). Implementations that cannot seek must throw.
+   */
+  offset?: number;
 }
 
 export interface Pusher {
@@ -21,6 +31,21 @@ export interface PushOptions {
   signal?: AbortSignal;
   /** Progress callback: bytes of this blob transferred so far. */
   onProgress?: (bytes: number) => void;
+  /** Called when an upload resumes an earlier session instead of starting over (bytes already there). */
+  onResumed?: (offset: number) => void;
+  /** `body` starts at this byte: bytes before it are already in the destination's partial ingest (see Ingester). */
+  offset?: number;
+}
+
+/** Optional capability: the destination keeps partial downloads, so a copy can resume with `offset`. */
+export interface Ingester {
+  /** Bytes of `desc` already held as a verified-later partial file (0 when none). */
+  partialSize(desc: Descriptor): Promise<number>;
+}
+
+/** Optional capability: where a remote target lives (graph copy mounts only within one registry). */
+export interface Located {
+  readonly location: { registry: string; repository: string };
 }
 
 export interface Resolver {
