@@ -1,0 +1,43 @@
+import { mkdtempSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RegistryError } from '../../src/errors/errors.js';
+import type { AccessController } from '../../src/server/auth/controller.js';
+import { scopesForRequest } from '../../src/server/auth/scope.js';
+
+export function tempDir(prefix = 'dist-team-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+  const server = createServer((req, res) => void handler(req, res));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
+
+/** A tiny real HTTP server that runs an access controller and answers 200 `{"user":…}` or the error envelope. */
+export function authHandler(ac: AccessController) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    try {
+      const r = await ac.authorize(req, scopesForRequest(req.method ?? 'GET', req.url ?? '/'));
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ user: r.user ?? null }));
+    } catch (e) {
+      if (!(e instanceof RegistryError)) {
+        res.writeHead(500).end(String(e));
+        return;
+      }
+      res.writeHead(e.status, { 'Content-Type': 'application/json', ...e.headers }).end(JSON.stringify({ errors: [e.toJSON()] }));
+    }
+  };
+}
+
+export function basic(user: string, pass: string): string {
+  return `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+}
