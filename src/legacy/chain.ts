@@ -1,0 +1,52 @@
+import { X509Certificate } from 'node:crypto';
+
+/** Thrown when an `x5c` chain does not lead to a trusted CA. */
+export class ChainError extends Error {}
+
+/** Every certificate in PEM text (a CA bundle). */
+export function certificatesFromPem(text: string): X509Certificate[] {
+  const re = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+  return [...text.matchAll(re)].map((m) => new X509Certificate(m[0]));
+}
+
+function valid(cert: X509Certificate, now: Date): boolean {
+  return new Date(cert.validFrom) <= now && now <= new Date(cert.validTo);
+}
+
+function issues(issuer: X509Certificate, child: X509Certificate): boolean {
+  return child.checkIssued(issuer) && child.verify(issuer.publicKey);
+}
+
+/**
+ * libtrust `VerifyChains`: `x5c[0]` (the signing certificate) must chain through the other `x5c`
+ * certificates (intermediates) to a certificate in `roots`, every link signed by the next, every
+ * certificate in its validity period, every issuer a CA. Returns the chain, leaf first.
+ */
+export function verifyChain(x5c: string[], roots: X509Certificate[], now = new Date()): X509Certificate[] {
+  if (x5c.length === 0) throw new ChainError('no x5c chain');
+  const certs = x5c.map((c, i) => {
+    try {
+      return new X509Certificate(Buffer.from(c, 'base64'));
+    } catch {
+      throw new ChainError(`x5c[${i}] is not a DER certificate`);
+    }
+  });
+  const [leaf, ...intermediates] = certs;
+  const chain: X509Certificate[] = [leaf!];
+  for (let depth = 0; depth < 10; depth++) {
+    const cur = chain[chain.length - 1]!;
+    if (!valid(cur, now)) throw new ChainError(`certificate ${cur.subject} is expired or not yet valid`);
+    const root = roots.find((r) => (r.fingerprint256 === cur.fingerprint256) || (r.ca && issues(r, cur)));
+    if (root) {
+      if (root.fingerprint256 !== cur.fingerprint256) {
+        if (!valid(root, now)) throw new ChainError(`CA certificate ${root.subject} is expired or not yet valid`);
+        chain.push(root);
+      }
+      return chain;
+    }
+    const next = intermediates.find((c) => c.ca && !chain.includes(c) && issues(c, cur));
+    if (!next) throw new ChainError(`certificate ${cur.subject} is not signed by a trusted CA`);
+    chain.push(next);
+  }
+  throw new ChainError('certificate chain too long');
+}
