@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { algorithmOf, encodedOf } from '../../digest/digest.js';
+import { Digester } from '../../digest/digester.js';
+import { DigestMismatchError, SizeMismatchError } from '../../errors/errors.js';
+import type { Descriptor } from '../../oci/types.js';
+import type { PushOptions } from '../target.js';
+import { tryLock } from './lock.js';
+import { blobName, INGEST_DIR, partialName } from './paths.js';
+
+const fileSize = async (p: string): Promise<number | undefined> => (await fsp.stat(p).catch(() => undefined))?.size;
+
+/** Bytes of a resumable partial download of `desc` (0 when none, or when another process is writing it). */
+export async function partialSize(root: string, desc: Descriptor): Promise<number> {
+  const partial = join(root, partialName(desc.digest));
+  const size = await fileSize(partial);
+  if (!size) return 0;
+  const release = await tryLock(`${partial}.lock`);
+  if (!release) return 0;
+  await release();
+  return Math.min(size, desc.size);
+}
+
+/**
+ * Store a blob in the layout: stream into a temp file under `.dist-ingest/`, hash while
+ * writing, and rename to `blobs/<alg>/<hex>` only once size and digest match. A failed
+ * verification deletes the temp file; an interrupted transfer keeps it (`<alg>-<hex>.partial`)
+ * so the next run can continue with `offset` = its size.
+ */
+export async function ingestBlob(root: string, expected: Descriptor, body: Readable, opts: PushOptions = {}): Promise<void> {
+  const final = join(root, blobName(expected.digest));
+  if ((await fileSize(final)) === expected.size) {
+    body.destroy();
+    return;
+  }
+  await fsp.mkdir(join(root, INGEST_DIR), { recursive: true });
+  await fsp.mkdir(dirname(final), { recursive: true });
+  let tmp = join(root, partialName(expected.digest));
+  const release = await tryLock(`${tmp}.lock`);
+  const offset = opts.offset ?? 0;
+  if (!release) {
+    if (offset) throw new Error(`cannot resume ${expected.digest}: another process is writing it`);
+    tmp = join(root, INGEST_DIR, `${algorithmOf(expected.digest)}-${encodedOf(expected.digest)}.${randomUUID()}.tmp`);
+  }
+  const digester = new Digester(algorithmOf(expected.digest));
+  let keep = !!release;
+  try {
+    if (offset > 0) {
+      const have = (await fileSize(tmp)) ?? 0;
+      if (have < offset) throw new Error(`cannot resume ${expected.digest}: partial file has ${have} bytes, ${offset} requested`);
+      await fsp.truncate(tmp, offset);
+      for await (const chunk of createReadStream(tmp, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) digester.update(chunk);
+    }
+    const what = `blob ${expected.digest}`;
+    const hash = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        digester.update(chunk);
+        if (digester.size > expected.size) return cb(new SizeMismatchError(expected.size, digester.size, what));
+        opts.onProgress?.(digester.size);
+        cb(null, chunk);
+      },
+    });
+    await pipeline(body, hash, createWriteStream(tmp, { flags: offset > 0 ? 'a' : 'w', highWaterMark: 1 << 20 }), { signal: opts.signal });
+    if (digester.size !== expected.size) {
+      keep = keep && digester.size < expected.size;
+      throw new SizeMismatchError(expected.size, digester.size, what);
+    }
+    const actual = digester.digest();
+    if (actual !== expected.digest) {
+      keep = false;
+      throw new DigestMismatchError(expected.digest, actual, what);
+    }
+    await fsp.rename(tmp, final);
+    keep = true;
+  } catch (e) {
+    if (e instanceof DigestMismatchError || (e instanceof SizeMismatchError && digester.size > expected.size)) keep = false;
+    throw e;
+  } finally {
+    if (!keep) await fsp.rm(tmp, { force: true });
+    await release?.();
+  }
+}

@@ -1,0 +1,85 @@
+import type { Readable } from 'node:stream';
+import { isDigest } from '../../digest/digest.js';
+import { DistError, RegistryError } from '../../errors/errors.js';
+import { parseManifest } from '../../oci/manifest.js';
+import { ANNOTATION_REF_NAME, type Descriptor, type ImageIndex } from '../../oci/types.js';
+import { readCapped } from '../read.js';
+import type { FileSource } from '../source.js';
+import type { FetchOptions, ReadOnlyTarget } from '../target.js';
+import { MAX_MANIFEST_BYTES } from '../target.js';
+import { verified } from '../verify.js';
+import { MAX_INDEX_BYTES, parseIndex } from './index-file.js';
+import { blobName, INDEX_FILE, OCI_LAYOUT_FILE } from './paths.js';
+
+/** Is there an OCI layout (oci-layout + index.json) in this source? */
+export async function isLayout(src: FileSource): Promise<boolean> {
+  return (await src.size(OCI_LAYOUT_FILE)) !== undefined && (await src.size(INDEX_FILE)) !== undefined;
+}
+
+/**
+ * Read side of an OCI image layout over any FileSource (directory or tar). Every full fetch is
+ * verified against the descriptor while it streams.
+ */
+export class LayoutReader implements ReadOnlyTarget {
+  constructor(protected readonly src: FileSource) {}
+
+  /** The layout's index.json (empty index when the file does not exist yet). */
+  async index(): Promise<ImageIndex> {
+    if ((await this.src.size(INDEX_FILE)) === undefined) return { schemaVersion: 2, manifests: [] };
+    const bytes = await readCapped(await this.src.open(INDEX_FILE), MAX_INDEX_BYTES, 'index.json');
+    return parseIndex(bytes, this.src.description);
+  }
+
+  async exists(desc: Descriptor): Promise<boolean> {
+    return (await this.src.size(blobName(desc.digest))) !== undefined;
+  }
+
+  async fetch(desc: Descriptor, opts?: FetchOptions): Promise<Readable> {
+    const name = blobName(desc.digest);
+    if ((await this.src.size(name)) === undefined) {
+      throw new RegistryError('BLOB_UNKNOWN', `blob ${desc.digest} not found in ${this.src.description}`, { digest: desc.digest });
+    }
+    const body = await this.src.open(name, opts?.offset ?? 0);
+    return opts?.offset ? body : verified(body, desc);
+  }
+
+  /**
+   * A tag (the `org.opencontainers.image.ref.name` annotation, or the tag part of a full
+   * reference stored there), a digest, or '' when the layout holds exactly one manifest.
+   */
+  async resolve(reference: string): Promise<Descriptor> {
+    const entries = (await this.index()).manifests;
+    if (!reference) {
+      if (entries.length === 1) return entries[0]!;
+      throw new DistError('USAGE', `${this.src.description} holds ${entries.length} manifests: name one with :TAG or @DIGEST`);
+    }
+    if (isDigest(reference)) {
+      const listed = entries.find((d) => d.digest === reference);
+      if (listed) return listed;
+      return this.describeBlob(reference);
+    }
+    const hit = entries.find((d) => refMatches(d.annotations?.[ANNOTATION_REF_NAME], reference));
+    if (!hit) throw new RegistryError('MANIFEST_UNKNOWN', `${reference}: no such tag in ${this.src.description}`, { tag: reference });
+    return hit;
+  }
+
+  /** Tags recorded in index.json. */
+  async tags(): Promise<string[]> {
+    return (await this.index()).manifests.flatMap((d) => d.annotations?.[ANNOTATION_REF_NAME] ?? []);
+  }
+
+  private async describeBlob(digest: string): Promise<Descriptor> {
+    const size = await this.src.size(blobName(digest as Descriptor['digest']));
+    if (size === undefined || size > MAX_MANIFEST_BYTES) throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${digest} not found in ${this.src.description}`);
+    const d = { mediaType: 'application/octet-stream', digest, size } as Descriptor;
+    const bytes = await readCapped(await this.fetch(d), MAX_MANIFEST_BYTES, digest);
+    return { mediaType: parseManifest(bytes).mediaType, digest: d.digest, size };
+  }
+}
+
+/** `v1` matches `v1` and `registry/repo:v1`. */
+function refMatches(stored: string | undefined, wanted: string): boolean {
+  if (!stored) return false;
+  if (stored === wanted) return true;
+  return stored.endsWith(`:${wanted}`) && stored.lastIndexOf('/') < stored.length - wanted.length - 1;
+}
