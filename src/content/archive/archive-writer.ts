@@ -38,6 +38,11 @@ export class ArchiveWriter implements Target {
     this.tmp = `${this.path}.${randomUUID()}.tmp`;
     this.out = createWriteStream(this.tmp);
     this.pack.pipe(this.out);
+    const fail = (e: unknown): void => {
+      this.failed ??= e;
+    };
+    this.pack.on('error', fail);
+    this.out.on('error', fail);
   }
 
   async exists(desc: Descriptor): Promise<boolean> {
