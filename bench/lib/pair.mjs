@@ -1,0 +1,55 @@
+// Measure dist and its peer side by side: several runs, the two sides alternating, medians kept.
+import { median } from './stats.mjs';
+
+/**
+ * sides: { dist: fn | string, peer: fn | string }. A function is called as fn(runIndex) and resolves
+ * to one number (or undefined when the figure has no value this run); a string says why that side
+ * is absent ("not available", "missing: skopeo"). Even runs start with the peer, odd runs with dist.
+ * Resolves to { dist, peer, samples } where dist/peer are medians, or the reason they are absent.
+ */
+export async function measurePair(ctx, label, sides, runs = ctx.opts.runs) {
+  const samples = { dist: [], peer: [] };
+  const failed = {};
+  for (let i = 0; i < runs; i++) {
+    const order = i % 2 === 0 ? ['peer', 'dist'] : ['dist', 'peer'];
+    for (const side of order) {
+      const fn = sides[side];
+      if (typeof fn !== 'function' || failed[side]) continue;
+      try {
+        const v = await fn(i);
+        if (v !== undefined) samples[side].push(v);
+      } catch (e) {
+        failed[side] = `failed: ${String(e.message ?? e).split('\n')[0].slice(0, 60)}`;
+        ctx.log(`  ${label} [${side}] ${String(e.message ?? e).split('\n').slice(0, 4).join(' | ')}`);
+      }
+    }
+  }
+  const pick = (side) => (typeof sides[side] === 'string' ? sides[side] : failed[side] ?? (samples[side].length ? median(samples[side]) : 'no data'));
+  return { dist: pick('dist'), peer: pick('peer'), samples };
+}
+
+/** Throw when a command result failed, with the tail of its stderr. */
+export function check(res, what) {
+  if (res.code !== 0) throw new Error(`${what} exited ${res.code}: ${res.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+  return res;
+}
+
+/**
+ * Like measurePair, but each run of a side yields several figures at once ({ key: number }), e.g. one
+ * server start measured at 1, 16 and 64 connections. Resolves to { key: { dist, peer } } of medians/reasons.
+ */
+export async function measureMany(ctx, label, keys, sides, runs = ctx.opts.runs) {
+  const per = { dist: [], peer: [] };
+  const wrap = (side) => (typeof sides[side] === 'string' ? sides[side] : async (i) => { per[side].push(await sides[side](i)); return 0; });
+  const r = await measurePair(ctx, label, { dist: wrap('dist'), peer: wrap('peer') }, runs);
+  const out = {};
+  for (const k of keys) {
+    const pick = (side) => {
+      if (typeof r[side] === 'string') return r[side];
+      const v = per[side].map((o) => o[k]).filter((x) => x !== undefined);
+      return v.length ? median(v) : 'no data';
+    };
+    out[k] = { dist: pick('dist'), peer: pick('peer') };
+  }
+  return out;
+}
