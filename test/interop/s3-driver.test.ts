@@ -109,6 +109,26 @@ describe('s3 driver specifics (ceph rgw)', () => {
     expect(await uploadsOf(d, '/small/data')).toBe(0);
   });
 
+  it('a committed object is authoritative: a crashed append beside it is discarded on resume', async () => {
+    const d = driver({ chunksize: 5 * MiB });
+    const data = randomBytes(18 * MiB);
+    const w0 = await d.writer('/crash/data');
+    await writeChunks(w0, data.subarray(0, 6 * MiB));
+    await w0.commit(); // acknowledged: 6 MiB
+    const w1 = await d.writer('/crash/data', { append: true });
+    expect(w1.size).toBe(6 * MiB);
+    await writeChunks(w1, randomBytes(11 * MiB)); // never acknowledged: the "process" dies here
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await uploadsOf(d, '/crash/data')).toBe(1);
+    const w2 = await driver({ chunksize: 5 * MiB, rootdirectory: d.options.rootDirectory }).writer('/crash/data', { append: true });
+    expect(w2.size).toBe(6 * MiB);
+    expect(await uploadsOf(d, '/crash/data')).toBe(0);
+    await writeChunks(w2, data.subarray(6 * MiB));
+    await w2.close(); // over a committed object close() completes too
+    expect((await d.stat('/crash/data')).size).toBe(data.length);
+    expect(sha(await readAll(d, '/crash/data'))).toBe(sha(data));
+  });
+
   it('move copies server-side, with UploadPartCopy above the threshold', async () => {
     const d = driver({ multipartcopythresholdsize: 5 * MiB, multipartcopychunksize: 5 * MiB });
     const big = randomBytes(12 * MiB);

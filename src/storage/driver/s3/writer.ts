@@ -34,6 +34,8 @@ export class S3Writer implements FileWriter {
   private needsRestart: boolean;
   /** A complete object at the key holds the first `base` bytes (appending to a committed object). */
   private base: number;
+  /** A committed object exists at the key: close() must complete too, so the object stays authoritative. */
+  private overObject: boolean;
 
   private constructor(
     private readonly client: S3Client,
@@ -42,27 +44,38 @@ export class S3Writer implements FileWriter {
     private uploadId: string | undefined,
     private parts: UploadedPart[],
     base: number,
+    overObject: boolean,
   ) {
     this.base = base;
+    this.overObject = overObject;
     this.size = base + parts.reduce((n, p) => n + p.Size, 0);
     const last = parts[parts.length - 1];
     this.needsRestart = !!last && last.Size < MIN_CHUNK_SIZE;
   }
 
+  /**
+   * Resume rules. A committed object at the key is authoritative: what it holds was acknowledged,
+   * and any in-progress upload beside it is a crashed, unacknowledged attempt (aborted). Without an
+   * object, the newest in-progress upload for the key is resumed, as distribution does.
+   */
   static async open(client: S3Client, o: S3DriverOptions, key: string, append: boolean): Promise<S3Writer> {
     if (append) {
-      const uploadId = await findUpload(client, o.bucket, key);
-      if (uploadId) return new S3Writer(client, o, key, uploadId, await listAllParts(client, o.bucket, key, uploadId), 0);
+      let objectSize: number | undefined;
       try {
-        const h = await client.send(new HeadObjectCommand({ Bucket: o.bucket, Key: key }));
-        return new S3Writer(client, o, key, undefined, [], h.ContentLength ?? 0);
+        objectSize = (await client.send(new HeadObjectCommand({ Bucket: o.bucket, Key: key }))).ContentLength ?? 0;
       } catch (e) {
         if (!isNotFound(e)) throw e;
       }
+      if (objectSize !== undefined) {
+        await abortUploads(client, o.bucket, key);
+        return new S3Writer(client, o, key, undefined, [], objectSize, true);
+      }
+      const uploadId = await findUpload(client, o.bucket, key);
+      if (uploadId) return new S3Writer(client, o, key, uploadId, await listAllParts(client, o.bucket, key, uploadId), 0, false);
     } else {
       await abortUploads(client, o.bucket, key);
     }
-    const w = new S3Writer(client, o, key, undefined, [], 0);
+    const w = new S3Writer(client, o, key, undefined, [], 0, false);
     await w.create();
     return w;
   }
@@ -89,6 +102,7 @@ export class S3Writer implements FileWriter {
       this.base = this.parts.reduce((n, p) => n + p.Size, 0);
       this.parts = [];
       this.needsRestart = false;
+      this.overObject = true;
     }
     if (this.base > 0) {
       const base = this.base;
@@ -155,6 +169,7 @@ export class S3Writer implements FileWriter {
   async close(): Promise<void> {
     if (this.closed || this.finished) return;
     this.closed = true;
+    if (this.overObject) return this.commit();
     await this.flush(true);
   }
 
