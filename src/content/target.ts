@@ -35,6 +35,8 @@ export interface PushOptions {
   onResumed?: (offset: number) => void;
   /** `body` starts at this byte: bytes before it are already in the destination's partial ingest (see Ingester). */
   offset?: number;
+  /** Re-open the source from its first byte, so a destination that lost an upload session can restart the blob cleanly. */
+  reopen?: () => Promise<Readable>;
 }
 
 /** Optional capability: the destination keeps partial downloads, so a copy can resume with `offset`. */

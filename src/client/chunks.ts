@@ -1,0 +1,65 @@
+import type { Readable } from 'node:stream';
+
+/** Pull fixed-size chunks (or skip bytes) from a Readable without holding more than one chunk. */
+export class ChunkReader {
+  private readonly it: AsyncIterator<unknown>;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private done = false;
+  /** Bytes handed out or skipped so far. */
+  position = 0;
+
+  constructor(readonly source: Readable) {
+    this.it = source[Symbol.asyncIterator]();
+  }
+
+  private async fill(n: number): Promise<void> {
+    while (this.pendingBytes < n && !this.done) {
+      const r = await this.it.next();
+      if (r.done) {
+        this.done = true;
+        break;
+      }
+      const b = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value as Uint8Array);
+      this.pending.push(b);
+      this.pendingBytes += b.length;
+    }
+  }
+
+  private take(n: number): Buffer {
+    const all = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+    const out = all.subarray(0, n);
+    const rest = all.subarray(n);
+    this.pending = rest.length ? [rest] : [];
+    this.pendingBytes = rest.length;
+    this.position += out.length;
+    return out;
+  }
+
+  /** Up to `n` bytes; an empty buffer at the end of the stream. */
+  async read(n: number): Promise<Buffer> {
+    await this.fill(n);
+    return this.take(Math.min(n, this.pendingBytes));
+  }
+
+  /** Discard `n` bytes (resuming after a prefix the registry already has). Returns bytes skipped. */
+  async skip(n: number): Promise<number> {
+    let left = n;
+    while (left > 0) {
+      const b = await this.read(Math.min(left, 1024 * 1024));
+      if (!b.length) break;
+      left -= b.length;
+    }
+    return n - left;
+  }
+
+  /** True once the source has nothing more. */
+  async atEnd(): Promise<boolean> {
+    await this.fill(1);
+    return this.pendingBytes === 0;
+  }
+
+  close(): void {
+    this.source.destroy();
+  }
+}

@@ -1,0 +1,68 @@
+import type { Dispatcher } from 'undici';
+import { authMiddleware } from '../auth/middleware.js';
+import { defaultCredentials } from '../auth/providers.js';
+import type { CredentialProvider } from '../auth/credentials.js';
+import { TokenClient } from '../auth/token.js';
+import { isLoopbackRegistry, registryHost } from '../ref/reference.js';
+import { createDispatcher, undiciHandler } from '../transport/base.js';
+import { loggingMiddleware, type LogSink } from '../transport/logging.js';
+import { redirectMiddleware } from '../transport/redirect.js';
+import { retryMiddleware, type RetryOptions } from '../transport/retry.js';
+import { compose, type Handler } from '../transport/types.js';
+import { DEFAULT_USER_AGENT, userAgentMiddleware } from '../transport/useragent.js';
+
+/** Everything that configures how dist talks to registries (library and CLI). */
+export interface ClientOptions {
+  /** Always plain HTTP. Loopback registries (localhost, 127.0.0.0/8, [::1]) use it by default anyway. */
+  plainHttp?: boolean;
+  /** Skip TLS verification. */
+  insecure?: boolean;
+  /** Extra trusted CA certificates (PEM file). */
+  caFile?: string;
+  /** `USER:PASS`, tried before any config file. */
+  creds?: string;
+  /** Replace the whole credential lookup. */
+  credentials?: CredentialProvider;
+  userAgent?: string;
+  /** Debug log sink (`-v`); secrets are redacted before they reach it. */
+  log?: LogSink;
+  logHeaders?: boolean;
+  retry?: RetryOptions;
+  /** A custom undici dispatcher (overrides the TLS options). */
+  dispatcher?: Dispatcher;
+}
+
+/**
+ * A configured HTTP client for registries: one pipeline (user agent → retry → auth → redirects →
+ * debug log → undici) and one token cache, shared by every repository opened from it.
+ */
+export class RegistryClient {
+  readonly handler: Handler;
+  readonly tokens: TokenClient;
+  readonly dispatcher: Dispatcher;
+
+  constructor(readonly options: ClientOptions = {}) {
+    this.dispatcher = options.dispatcher ?? createDispatcher({ insecure: options.insecure, caFile: options.caFile });
+    const log = options.log ? [loggingMiddleware(options.log, { headers: options.logHeaders })] : [];
+    const base = undiciHandler(this.dispatcher);
+    const retry = retryMiddleware({
+      ...options.retry,
+      onRetry: options.retry?.onRetry ?? (options.log ? (i) => options.log!(`retry ${i.attempt} in ${i.delayMs} ms (${i.reason})`) : undefined),
+    });
+    const ua = userAgentMiddleware(options.userAgent ?? DEFAULT_USER_AGENT);
+    this.tokens = new TokenClient(compose(base, ua, retry, ...log));
+    const credentials = options.credentials ?? defaultCredentials({ creds: options.creds });
+    this.handler = compose(base, ua, retry, authMiddleware({ credentials, tokens: this.tokens }), redirectMiddleware(), ...log);
+  }
+
+  /** `http(s)://host[:port]` for a registry name (docker.io → registry-1.docker.io). */
+  origin(registry: string): URL {
+    const plain = this.options.plainHttp || isLoopbackRegistry(registry);
+    return new URL(`${plain ? 'http' : 'https'}://${registryHost(registry)}`);
+  }
+
+  /** Release pooled connections. */
+  async close(): Promise<void> {
+    if (!this.options.dispatcher) await this.dispatcher.close();
+  }
+}

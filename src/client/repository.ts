@@ -1,0 +1,187 @@
+import { pipeline, Transform, type Readable } from 'node:stream';
+import { digestOf, isDigest, type Digest } from '../digest/digest.js';
+import { DigestMismatchError, RegistryError, SizeMismatchError, UsageError } from '../errors/errors.js';
+import { isManifestType } from '../oci/mediatypes.js';
+import type { Descriptor } from '../oci/types.js';
+import { formatReference, parseReference, type Reference } from '../ref/reference.js';
+import { MAX_MANIFEST_BYTES, type FetchOptions, type Located, type Mounter, type PushOptions, type Target } from '../content/target.js';
+import { readCapped } from '../transport/types.js';
+import { BlobClient } from './blobs.js';
+import type { RepoContext } from './context.js';
+import { RegistryClient, type ClientOptions } from './http.js';
+import { UploadJournal } from './journal.js';
+import { ManifestClient, type FetchedManifest } from './manifests.js';
+import { listReferrers } from './referrers.js';
+import { listTagPages, listTags, type PageOptions } from './tags.js';
+import { DEFAULT_CHUNK_SIZE, uploadBlob } from './uploads.js';
+
+export interface RepositoryOptions extends ClientOptions {
+  /** Share one HTTP client (connections, token cache) between repositories. */
+  client?: RegistryClient;
+  /** Upload chunk size; blobs up to it go in one request (default 16 MiB). */
+  chunkSize?: number;
+  /** Resumable-upload journal; `false` disables it (default: under the user's state dir). */
+  journal?: UploadJournal | false;
+}
+
+/**
+ * A repository on a V2/OCI registry as a `Target` (and `Mounter`): blobs, manifests, tags,
+ * referrers. Split by endpoint family: `blobs`, `manifests`, and the list helpers.
+ */
+export class RemoteRepository implements Target, Mounter, Located {
+  readonly client: RegistryClient;
+  readonly blobs: BlobClient;
+  readonly manifests: ManifestClient;
+  readonly context: RepoContext;
+  readonly chunkSize: number;
+  readonly journal: UploadJournal | undefined;
+  /** Manifests pushed by this instance, so `tag()` after `push()` needs no GET. */
+  private readonly pushed = new Map<string, { bytes: Buffer; mediaType: string }>();
+
+  constructor(readonly registry: string, readonly repository: string, opts: RepositoryOptions = {}) {
+    this.client = opts.client ?? new RegistryClient(opts);
+    this.context = { registry, repository, origin: this.client.origin(registry), send: this.client.handler };
+    this.blobs = new BlobClient(this.context);
+    this.manifests = new ManifestClient(this.context);
+    this.chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    this.journal = opts.journal === false ? undefined : opts.journal ?? new UploadJournal();
+  }
+
+  /** Open `registry/repo[:tag|@digest]`; also returns the parsed reference. */
+  static fromReference(ref: string | Reference, opts: RepositoryOptions = {}): { repo: RemoteRepository; ref: Reference } {
+    const r = typeof ref === 'string' ? parseReference(ref) : ref;
+    return { repo: new RemoteRepository(r.registry, r.repository, opts), ref: r };
+  }
+
+  get location(): { registry: string; repository: string } {
+    return { registry: this.registry, repository: this.repository };
+  }
+
+  toString(): string {
+    return formatReference({ registry: this.registry, repository: this.repository });
+  }
+
+  // ---- Target -------------------------------------------------------------------------------
+
+  /** Stream a blob or manifest, verified; with `offset`, raw bytes from there on (caller verifies). */
+  async fetch(desc: Descriptor, opts: FetchOptions = {}): Promise<Readable> {
+    if (isManifestType(desc.mediaType)) {
+      const s = await this.manifests.fetch(desc, opts);
+      return opts.offset ? skipBytes(s, opts.offset) : s;
+    }
+    if (!opts.offset) return this.blobs.fetch(desc, opts);
+    const got = await this.blobs.open(desc.digest, { offset: opts.offset, signal: opts.signal });
+    return got.offset === opts.offset ? got.body : skipBytes(got.body, opts.offset);
+  }
+
+  async exists(desc: Descriptor): Promise<boolean> {
+    if (isManifestType(desc.mediaType)) return (await this.manifests.head(desc.digest)) !== undefined;
+    return (await this.blobs.stat(desc.digest)) !== undefined;
+  }
+
+  /** Tag or digest (or a full reference naming this repository) → manifest descriptor. */
+  async resolve(reference: string, opts: { signal?: AbortSignal } = {}): Promise<Descriptor> {
+    const target = this.referenceTarget(reference);
+    const d = await this.manifests.head(target, opts);
+    if (!d) throw new RegistryError('MANIFEST_UNKNOWN', `${this}:${target}: manifest unknown`, { tag: target });
+    return d;
+  }
+
+  /** Push a blob (chunked, resumable) or a manifest (verified, by digest). */
+  async push(expected: Descriptor, body: Readable, opts: PushOptions = {}): Promise<void> {
+    if (isManifestType(expected.mediaType)) {
+      const bytes = await readCapped(body, MAX_MANIFEST_BYTES);
+      if (!bytes) throw new RegistryError('MANIFEST_TOO_BIG', `manifest ${expected.digest} exceeds ${MAX_MANIFEST_BYTES} bytes`);
+      await this.pushManifest(expected, bytes);
+      opts.onProgress?.(bytes.length);
+      return;
+    }
+    if (opts.offset) throw new UsageError('a remote repository cannot take a push that starts mid-blob');
+    await uploadBlob(this.context, expected, body, {
+      chunkSize: this.chunkSize, journal: this.journal, signal: opts.signal,
+      onProgress: opts.onProgress, onResumed: opts.onResumed, reopen: opts.reopen,
+    });
+  }
+
+  /** Point a tag at an existing manifest (no blob moves): PUT the same bytes under the tag. */
+  async tag(desc: Descriptor, reference: string): Promise<void> {
+    const tag = this.referenceTarget(reference);
+    const cached = this.pushed.get(desc.digest);
+    if (cached) return void (await this.manifests.put(tag, cached.bytes, cached.mediaType));
+    const m = await this.manifests.get(desc.digest);
+    await this.manifests.put(tag, m.bytes, m.descriptor.mediaType);
+  }
+
+  async mount(desc: Descriptor, fromRepository: string): Promise<boolean> {
+    return this.blobs.mount(desc, fromRepository);
+  }
+
+  // ---- beyond Target ------------------------------------------------------------------------
+
+  /** The exact manifest bytes and descriptor, verified against the digest. */
+  fetchManifest(reference: string, opts: { signal?: AbortSignal } = {}): Promise<FetchedManifest> {
+    return this.manifests.get(this.referenceTarget(reference), opts);
+  }
+
+  /** PUT manifest bytes by digest and, optionally, under tags. */
+  async pushManifest(desc: Descriptor, bytes: Buffer, tags: string[] = []): Promise<void> {
+    if (bytes.length !== desc.size) throw new SizeMismatchError(desc.size, bytes.length, `manifest ${desc.digest}`);
+    const actual = digestOf(bytes);
+    if (actual !== desc.digest && desc.digest.startsWith('sha256:')) throw new DigestMismatchError(desc.digest, actual, 'manifest');
+    await this.manifests.put(desc.digest, bytes, desc.mediaType);
+    this.remember(desc.digest, bytes, desc.mediaType);
+    for (const t of tags) await this.manifests.put(t, bytes, desc.mediaType);
+  }
+
+  /** Delete a manifest; a tag is resolved first (distribution 2.8 deletes by digest only). */
+  async deleteManifest(reference: string): Promise<Digest> {
+    const target = this.referenceTarget(reference);
+    const digest = isDigest(target) ? target : (await this.resolve(target)).digest;
+    await this.manifests.delete(digest);
+    return digest;
+  }
+
+  tags(opts: PageOptions = {}): Promise<string[]> {
+    return listTags(this.context, opts);
+  }
+
+  tagPages(opts: PageOptions = {}): AsyncGenerator<string[]> {
+    return listTagPages(this.context, opts);
+  }
+
+  referrers(digest: Digest, opts: { artifactType?: string; signal?: AbortSignal } = {}): Promise<Descriptor[]> {
+    return listReferrers(this.context, digest, opts);
+  }
+
+  private remember(digest: string, bytes: Buffer, mediaType: string): void {
+    if (this.pushed.size > 64) this.pushed.delete(this.pushed.keys().next().value!);
+    this.pushed.set(digest, { bytes, mediaType });
+  }
+
+  /** Accept `tag`, `sha256:…`, or a full reference to this repository. */
+  private referenceTarget(reference: string): string {
+    if (isDigest(reference) || /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/.test(reference)) return reference;
+    const r = parseReference(reference);
+    if (r.registry !== this.registry || r.repository !== this.repository) {
+      throw new UsageError(`reference ${reference} does not name ${this}`);
+    }
+    return r.digest ?? r.tag!;
+  }
+}
+
+/** Drop the first `n` bytes of a stream (a registry that ignored Range). */
+function skipBytes(src: Readable, n: number): Readable {
+  let left = n;
+  const t = new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      if (left >= chunk.length) {
+        left -= chunk.length;
+        return cb();
+      }
+      const out = chunk.subarray(left);
+      left = 0;
+      cb(null, out);
+    },
+  });
+  return pipeline(src, t, () => { /* errors surface on t */ });
+}

@@ -1,0 +1,191 @@
+import type { Readable } from 'node:stream';
+import { SizeMismatchError, TransportError } from '../errors/errors.js';
+import type { Descriptor } from '../oci/types.js';
+import { isNetworkError } from '../transport/base.js';
+import { discard, header, type HttpResponse } from '../transport/types.js';
+import { ChunkReader } from './chunks.js';
+import type { RepoContext } from './context.js';
+import { responseError } from './errors.js';
+import type { UploadJournal } from './journal.js';
+import { routes, withQuery } from './routes.js';
+import { isLostUpload, newestLocation, nextOffset, uploadStatus, type UploadPosition } from './upload-status.js';
+
+export const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
+
+export interface BlobUploadOptions {
+  /** Blobs up to this size go in one PUT; larger ones in PATCH chunks of this size. */
+  chunkSize?: number;
+  /** Where acknowledged chunks are recorded so a later run can resume. */
+  journal?: UploadJournal;
+  signal?: AbortSignal;
+  /** Absolute position in the blob acknowledged so far. */
+  onProgress?: (bytes: number) => void;
+  /** Called when an upload continues from an earlier run (offset = bytes the registry already had). */
+  onResumed?: (offset: number) => void;
+  /** Re-open the source from its start, to restart a blob whose upload session was lost. */
+  reopen?: () => Promise<Readable>;
+  maxRestarts?: number;
+}
+
+/** Raised inside the upload loop when the session can no longer continue. */
+class LostUploadError extends TransportError {}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const OCTET = 'application/octet-stream';
+
+function pushScopes(ctx: RepoContext): string[] {
+  return [`repository:${ctx.repository}:pull,push`];
+}
+
+/** `POST /blobs/uploads/` → a fresh session. */
+export async function startUpload(ctx: RepoContext, signal?: AbortSignal): Promise<UploadPosition> {
+  const url = routes.uploads(ctx.origin, ctx.repository);
+  const res = await ctx.send({ method: 'POST', url, headers: { 'content-length': '0' }, scopes: pushScopes(ctx), signal });
+  if (res.status !== 202) throw await responseError(res, `start upload to ${ctx.repository}`);
+  await discard(res);
+  if (!header(res, 'location')) throw new TransportError(`start upload to ${ctx.repository}: registry sent no Location`);
+  return { location: newestLocation(res, url), offset: 0 };
+}
+
+async function finish(ctx: RepoContext, desc: Descriptor, pos: UploadPosition, body: Buffer | undefined, signal?: AbortSignal): Promise<HttpResponse> {
+  const headers: Record<string, string> = { 'content-type': OCTET, 'content-length': String(body?.length ?? 0) };
+  return ctx.send({ method: 'PUT', url: withQuery(pos.location, { digest: desc.digest }), headers, body: body ?? '', scopes: pushScopes(ctx), retry: body === undefined, signal });
+}
+
+async function blobPresent(ctx: RepoContext, desc: Descriptor): Promise<boolean> {
+  try {
+    const res = await ctx.send({ method: 'HEAD', url: routes.blob(ctx.origin, ctx.repository, desc.digest), scopes: [`repository:${ctx.repository}:pull`] });
+    await discard(res);
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/** Small blob: POST then one PUT with the whole body; a lost session restarts from the buffer. */
+async function monolithic(ctx: RepoContext, desc: Descriptor, reader: ChunkReader, first: UploadPosition, o: BlobUploadOptions): Promise<void> {
+  const buf = await reader.read(desc.size);
+  if (buf.length !== desc.size || !(await reader.atEnd())) throw new SizeMismatchError(desc.size, buf.length + (await reader.atEnd() ? 0 : 1), desc.digest);
+  let pos = first;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await finish(ctx, desc, pos, buf, o.signal);
+      if (res.status === 201 || res.status === 204) {
+        await discard(res);
+        o.onProgress?.(desc.size);
+        return;
+      }
+      throw await responseError(res, `upload ${desc.digest}`, 'BLOB_UPLOAD_UNKNOWN');
+    } catch (err) {
+      if (attempt >= 3 || !(isNetworkError(err) || isLostUpload(err))) throw err;
+      if (await blobPresent(ctx, desc)) return;
+      await sleep(200 * attempt);
+      pos = await startUpload(ctx, o.signal);
+    }
+  }
+}
+
+/** Chunked upload from `pos` to the end: PATCH with Content-Range, newest Location each time. */
+async function chunked(ctx: RepoContext, desc: Descriptor, reader: ChunkReader, start: UploadPosition, o: BlobUploadOptions): Promise<void> {
+  const chunkSize = o.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  let pos = start;
+  let failures = 0;
+  const record = async (): Promise<void> => {
+    await o.journal?.save({ registry: ctx.registry, repository: ctx.repository, digest: desc.digest, size: desc.size, location: pos.location.href, offset: pos.offset });
+    o.onProgress?.(pos.offset);
+  };
+  while (pos.offset < desc.size) {
+    const chunkStart = pos.offset;
+    const chunk = await reader.read(Math.min(chunkSize, desc.size - chunkStart));
+    if (!chunk.length) throw new SizeMismatchError(desc.size, chunkStart, desc.digest);
+    while (pos.offset < chunkStart + chunk.length) {
+      const from = pos.offset;
+      if (from < chunkStart) throw new LostUploadError(`upload ${desc.digest}: registry went back to offset ${from}`);
+      const part = chunk.subarray(from - chunkStart);
+      const end = from + part.length - 1;
+      let res: HttpResponse;
+      try {
+        res = await ctx.send({
+          method: 'PATCH', url: pos.location, body: part, retry: false, scopes: pushScopes(ctx), signal: o.signal,
+          headers: { 'content-type': OCTET, 'content-range': `${from}-${end}`, 'content-length': String(part.length) },
+        });
+      } catch (err) {
+        if (!isNetworkError(err) || ++failures > 5) throw err;
+        await sleep(Math.min(4000, 100 * 2 ** failures));
+        const st = await uploadStatus(ctx, pos.location, from === 1 ? 1 : 0, o.signal);
+        if (!st) throw new LostUploadError(`upload ${desc.digest}: session lost after a network error`, { cause: err });
+        pos = st;
+        continue;
+      }
+      if (res.status === 202 || res.status === 204) {
+        await discard(res);
+        const off = nextOffset(header(res, 'range'), 1) ?? end + 1;
+        pos = { location: newestLocation(res, pos.location), offset: off };
+        if (off > chunkStart + chunk.length) throw new LostUploadError(`upload ${desc.digest}: registry claims offset ${off} beyond ${chunkStart + chunk.length}`);
+        await record();
+        continue;
+      }
+      if (res.status === 416) {
+        await discard(res);
+        const st = await uploadStatus(ctx, newestLocation(res, pos.location), 0, o.signal);
+        if (!st) throw new LostUploadError(`upload ${desc.digest}: range rejected and status unknown`);
+        pos = st;
+        continue;
+      }
+      throw await responseError(res, `upload ${desc.digest}`, 'BLOB_UPLOAD_UNKNOWN');
+    }
+  }
+  if (!(await reader.atEnd())) throw new SizeMismatchError(desc.size, desc.size + 1, desc.digest);
+  const res = await finish(ctx, desc, pos, undefined, o.signal);
+  if (res.status === 201 || res.status === 204) return void (await discard(res));
+  const err = await responseError(res, `upload ${desc.digest}`, 'BLOB_UPLOAD_UNKNOWN');
+  if (res.status === 404 && (await blobPresent(ctx, desc))) return;
+  throw err;
+}
+
+/** One pass: resume from the journal when the registry agrees, else start a new session. */
+async function attempt(ctx: RepoContext, desc: Descriptor, reader: ChunkReader, o: BlobUploadOptions, resume: boolean): Promise<void> {
+  const chunkSize = o.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  let pos: UploadPosition | undefined;
+  const entry = resume ? await o.journal?.get(ctx.registry, ctx.repository, desc.digest) : undefined;
+  if (entry && entry.size === desc.size) {
+    pos = await uploadStatus(ctx, new URL(entry.location), entry.offset === 1 ? 1 : 0, o.signal).catch(() => undefined);
+    if (pos && (pos.offset > desc.size || pos.offset < 0)) pos = undefined;
+    if (pos && pos.offset > 0) {
+      const skipped = await reader.skip(pos.offset);
+      if (skipped !== pos.offset) throw new SizeMismatchError(desc.size, skipped, desc.digest);
+      o.onResumed?.(pos.offset);
+      o.onProgress?.(pos.offset);
+    }
+  }
+  if (entry && !pos) await o.journal?.delete(ctx.registry, ctx.repository, desc.digest);
+  if (!pos) {
+    pos = await startUpload(ctx, o.signal);
+    if (desc.size <= chunkSize) return monolithic(ctx, desc, reader, pos, o);
+  }
+  return chunked(ctx, desc, reader, pos, o);
+}
+
+/**
+ * Upload a blob: monolithic up to `chunkSize`, else chunked with a resumable journal. When the
+ * registry loses the session, the blob restarts cleanly from `reopen()` (at most `maxRestarts` times).
+ */
+export async function uploadBlob(ctx: RepoContext, desc: Descriptor, body: Readable, o: BlobUploadOptions = {}): Promise<void> {
+  let source = body;
+  let resume = true;
+  for (let restarts = 0; ; restarts++) {
+    const reader = new ChunkReader(source);
+    try {
+      await attempt(ctx, desc, reader, o, resume);
+      await o.journal?.delete(ctx.registry, ctx.repository, desc.digest);
+      return;
+    } catch (err) {
+      reader.close();
+      const lost = err instanceof LostUploadError || isLostUpload(err);
+      if (lost) await o.journal?.delete(ctx.registry, ctx.repository, desc.digest);
+      if (!lost || !o.reopen || restarts >= (o.maxRestarts ?? 2)) throw err;
+      resume = false;
+      source = await o.reopen();
+    }
+  }
+}

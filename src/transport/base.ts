@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
+import { Agent, request, type Dispatcher } from 'undici';
+import { TransportError } from '../errors/errors.js';
+import type { Handler, HttpRequest, HttpResponse } from './types.js';
+
+export interface TlsOptions {
+  /** Skip TLS certificate verification (`--insecure`). */
+  insecure?: boolean;
+  /** Extra CA certificates (PEM file), trusted in addition to the system roots. */
+  caFile?: string;
+}
+
+/** An undici Agent with the TLS options applied. */
+export function createDispatcher(tls: TlsOptions = {}): Dispatcher {
+  const ca = tls.caFile ? [...rootCertificates, readFileSync(tls.caFile, 'utf8')] : undefined;
+  return new Agent({
+    connect: { rejectUnauthorized: !tls.insecure, ...(ca ? { ca } : {}) },
+    keepAliveTimeout: 10_000,
+  });
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
+  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED',
+]);
+
+/** Is this a connection-level failure worth retrying? */
+export function isNetworkError(err: unknown): boolean {
+  const e = err as { code?: string; cause?: { code?: string } };
+  return NETWORK_CODES.has(e?.code ?? '') || NETWORK_CODES.has(e?.cause?.code ?? '');
+}
+
+/** The innermost handler: one HTTP exchange over undici, no redirects, no retries. */
+export function undiciHandler(dispatcher: Dispatcher): Handler {
+  return async (req: HttpRequest): Promise<HttpResponse> => {
+    try {
+      const res = await request(req.url, {
+        method: req.method as Dispatcher.HttpMethod,
+        headers: req.headers,
+        body: req.body ?? null,
+        dispatcher,
+        signal: req.signal,
+      });
+      return { status: res.statusCode, headers: res.headers, body: res.body, url: req.url };
+    } catch (err) {
+      if ((err as Error)?.name === 'AbortError' || req.signal?.aborted) throw err;
+      const code = (err as { code?: string }).code ?? (err as { cause?: { code?: string } }).cause?.code;
+      const tls = code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_SSL|TLS/.test(code);
+      const e = new TransportError(`${req.method} ${req.url.origin}${req.url.pathname}: ${(err as Error).message}${code ? ` (${code})` : ''}`, { cause: err });
+      if (tls) Object.assign(e, { hint: 'use --ca-file to trust the registry certificate, --insecure to skip verification, or --plain-http' });
+      throw e;
+    }
+  };
+}

@@ -1,0 +1,25 @@
+import { TransportError } from '../errors/errors.js';
+import { discard, header, type Middleware } from './types.js';
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * Follow redirects (blob GETs answered 307 to storage). Credentials are dropped when the redirect
+ * leaves the original origin, so a token never reaches a third party.
+ */
+export function redirectMiddleware(max = 5): Middleware {
+  return (next) => async (req) => {
+    let cur = req;
+    for (let i = 0; ; i++) {
+      const res = await next(cur);
+      const loc = header(res, 'location');
+      if (!REDIRECTS.has(res.status) || !loc || (cur.method !== 'GET' && cur.method !== 'HEAD')) return res;
+      if (i >= max) throw new TransportError(`too many redirects for ${req.method} ${req.url.origin}${req.url.pathname}`);
+      await discard(res);
+      const url = new URL(loc, cur.url);
+      const headers = { ...cur.headers };
+      if (url.origin !== req.url.origin) delete headers.authorization;
+      cur = { ...cur, url, headers, scopes: url.origin === req.url.origin ? cur.scopes : undefined };
+    }
+  };
+}
