@@ -1,0 +1,93 @@
+import { Readable } from 'node:stream';
+import { fetchBytes } from '../content/read.js';
+import type { ReadOnlyTarget, Target } from '../content/target.js';
+import { CopyError } from '../errors/errors.js';
+import { parseManifest, referencedDescriptors, type ParsedManifest } from '../oci/manifest.js';
+import { isManifestType } from '../oci/mediatypes.js';
+import type { Descriptor, Platform } from '../oci/types.js';
+import { copyBlob, type BlobOutcome } from './blob.js';
+import type { OnEvent } from './events.js';
+import { DEFAULT_JOBS, Limiter } from './limit.js';
+import { selectPlatform } from './select.js';
+
+export interface GraphCopyOptions {
+  /** Keep only this platform of an index (the root becomes that platform's manifest). */
+  platform?: Platform;
+  /** Parallel blob transfers. */
+  jobs?: number;
+  onEvent?: OnEvent;
+  signal?: AbortSignal;
+}
+
+export interface GraphCopyResult {
+  /** The root actually copied (the selected platform's manifest when `platform` was given). */
+  root: Descriptor;
+  blobs: { copied: number; skipped: number; mounted: number };
+  manifests: { pushed: number; skipped: number };
+  /** Bytes of blobs actually transferred. */
+  bytes: number;
+}
+
+/**
+ * ONE graph copy (oras-go style) for pull, push and copy: walk index → manifests →
+ * config/layers, copy children before their parents (a registry refuses a manifest whose
+ * blobs are missing), skip what the destination has, mount within a registry, and run blob
+ * transfers in parallel bounded by `jobs`. Manifests are kept byte-exact, so digests survive.
+ */
+export async function copyGraph(src: ReadOnlyTarget, dst: Target, root: Descriptor, opts: GraphCopyOptions = {}): Promise<GraphCopyResult> {
+  const onEvent = opts.onEvent ?? (() => undefined);
+  const limiter = new Limiter(opts.jobs ?? DEFAULT_JOBS);
+  const result: GraphCopyResult = { root, blobs: { copied: 0, skipped: 0, mounted: 0 }, manifests: { pushed: 0, skipped: 0 }, bytes: 0 };
+  const done = new Map<string, Promise<void>>();
+  const ctx = { src, dst, onEvent, signal: opts.signal };
+
+  const readManifest = async (desc: Descriptor): Promise<{ bytes: Buffer; parsed: ParsedManifest }> => {
+    try {
+      const bytes = await fetchBytes(src, desc, { signal: opts.signal });
+      return { bytes, parsed: parseManifest(bytes, desc.mediaType) };
+    } catch (e) {
+      throw e instanceof CopyError ? e : new CopyError('source', `manifest ${desc.digest}: ${(e as Error).message}`, { cause: e });
+    }
+  };
+
+  const copyManifest = async (desc: Descriptor, bytes: Buffer, parsed: ParsedManifest): Promise<void> => {
+    if (parsed.kind === 'schema1') throw new CopyError('source', `${desc.digest}: Docker schema 1 manifests cannot be copied; convert the image first`);
+    await Promise.all(referencedDescriptors(parsed).map((child) => visit(child)));
+    try {
+      if (await dst.exists(desc)) {
+        result.manifests.skipped++;
+        onEvent({ type: 'manifest-skipped', digest: desc.digest, mediaType: desc.mediaType, size: desc.size });
+        return;
+      }
+      await dst.push(desc, Readable.from([bytes]), { signal: opts.signal });
+    } catch (e) {
+      throw e instanceof CopyError ? e : new CopyError('destination', `manifest ${desc.digest}: ${(e as Error).message}`, { cause: e });
+    }
+    result.manifests.pushed++;
+    onEvent({ type: 'manifest-pushed', digest: desc.digest, mediaType: desc.mediaType, size: desc.size });
+  };
+
+  const visit = (desc: Descriptor): Promise<void> => {
+    let p = done.get(desc.digest);
+    if (!p) {
+      p = isManifestType(desc.mediaType)
+        ? readManifest(desc).then(({ bytes, parsed }) => copyManifest(desc, bytes, parsed))
+        : limiter.run(() => copyBlob(ctx, desc)).then((outcome: BlobOutcome) => {
+            result.blobs[outcome]++;
+            if (outcome === 'copied') result.bytes += desc.size;
+          });
+      done.set(desc.digest, p);
+    }
+    return p;
+  };
+
+  if (opts.platform && isManifestType(root.mediaType)) {
+    const { parsed } = await readManifest(root);
+    if (parsed.kind === 'index') {
+      result.root = selectPlatform(parsed.manifest, opts.platform);
+      onEvent({ type: 'platform-selected', platform: opts.platform, digest: result.root.digest });
+    }
+  }
+  await visit(result.root);
+  return result;
+}

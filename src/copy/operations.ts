@@ -1,0 +1,40 @@
+import type { ReadOnlyTarget, Target } from '../content/target.js';
+import { CopyError, DistError } from '../errors/errors.js';
+import type { Descriptor } from '../oci/types.js';
+import { copyGraph, type GraphCopyOptions, type GraphCopyResult } from './graph.js';
+
+export interface CopyImageOptions extends GraphCopyOptions {
+  /** Tag (or '' / digest for none) to give the copied root at the destination. */
+  tag?: string;
+}
+
+export interface CopyImageResult extends GraphCopyResult {
+  /** The source's root before platform selection. */
+  source: Descriptor;
+}
+
+/**
+ * Resolve `reference` at the source, copy its graph, tag the result at the destination.
+ * `dist pull`, `dist push` and `dist copy` are this call with different targets.
+ */
+export async function copyImage(src: ReadOnlyTarget, reference: string, dst: Target, opts: CopyImageOptions = {}): Promise<CopyImageResult> {
+  const onEvent = opts.onEvent ?? (() => undefined);
+  let source: Descriptor;
+  try {
+    source = await src.resolve(reference, { signal: opts.signal });
+  } catch (e) {
+    if (e instanceof DistError && (e.code === 'USAGE' || e.code === 'COPY')) throw e;
+    throw new CopyError('source', `${reference || 'image'}: ${(e as Error).message}`, { cause: e });
+  }
+  onEvent({ type: 'resolved', reference, digest: source.digest, mediaType: source.mediaType, size: source.size });
+  const result = await copyGraph(src, dst, source, opts);
+  const tag = opts.tag ?? '';
+  try {
+    // A registry already holds the manifest by digest; local stores record the root in their index.
+    if (tag || !('location' in dst)) await dst.tag(result.root, tag || result.root.digest);
+  } catch (e) {
+    throw new CopyError('destination', `tag ${tag || result.root.digest}: ${(e as Error).message}`, { cause: e });
+  }
+  if (tag) onEvent({ type: 'tagged', reference: tag, digest: result.root.digest });
+  return { ...result, source };
+}
