@@ -53,6 +53,10 @@ export const paths = {
   revisionsDir(name: string): string {
     return `${paths.repo(name)}/_manifests/revisions`;
   },
+  /** `revisions/<alg>` (to list the revisions of one algorithm). */
+  revisionsAlgDir(name: string, alg: string): string {
+    return `${paths.revisionsDir(name)}/${alg}`;
+  },
   revisionDir(name: string, digest: string): string {
     const { alg, hex } = algPath(digest);
     return `${paths.repo(name)}/_manifests/revisions/${alg}/${hex}`;

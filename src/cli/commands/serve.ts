@@ -1,4 +1,42 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 
-/** `dist serve`: not implemented yet (placeholder owned by whoever implements it). */
-export function register(_program: Command): void {}
+interface ServeFlags {
+  addr?: string;
+  config?: string;
+  readOnly?: boolean;
+  delete?: boolean;
+  logLevel?: 'error' | 'warn' | 'info' | 'debug';
+}
+
+/** `dist serve [DIR]`: run the registry until SIGINT/SIGTERM. */
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('run an OCI / Docker V2 registry over DIR (distribution 2.8 on-disk layout)')
+    .argument('[dir]', 'data directory, what distribution calls rootdirectory (default ./data)')
+    .option('--addr <host:port>', 'listen address; port 0 picks a free port (default 127.0.0.1:5000)')
+    .option('--config <file>', "distribution's YAML configuration (flags override it)")
+    .option('--read-only', 'refuse every write with UNSUPPORTED (405)')
+    .option('--delete', 'allow DELETE of manifests, tags and blobs (the default)')
+    .option('--no-delete', 'refuse DELETE with UNSUPPORTED (405)')
+    .addOption(new Option('--log-level <level>', 'access/error log level on stderr').choices(['error', 'warn', 'info', 'debug']))
+    .action(async (dir: string | undefined, flags: ServeFlags) => {
+      const { startServe } = await import('../../server/serve.js');
+      const running = await startServe({
+        dir,
+        addr: flags.addr,
+        config: flags.config,
+        readOnly: flags.readOnly,
+        deleteEnabled: flags.delete,
+        logLevel: flags.logLevel,
+      });
+      process.stderr.write(`dist serve: listening on ${running.url} (data in ${running.dir})\n`);
+      const signal = await new Promise<NodeJS.Signals>((resolve) => {
+        process.once('SIGINT', () => resolve('SIGINT'));
+        process.once('SIGTERM', () => resolve('SIGTERM'));
+      });
+      process.stderr.write(`dist serve: ${signal}, shutting down\n`);
+      await running.close();
+      process.stderr.write('dist serve: stopped\n');
+    });
+}

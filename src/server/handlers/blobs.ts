@@ -1,0 +1,46 @@
+import { pipeline } from 'node:stream/promises';
+import { RegistryError } from '../../errors/errors.js';
+import type { Handler } from '../context.js';
+import { etagMatches, sendEmpty } from '../http.js';
+import { parseRange } from '../range.js';
+import { checkDigest, checkName } from '../validate.js';
+import { limitBytes } from '../limit.js';
+
+/** `GET`/`HEAD /v2/<name>/blobs/<digest>`, with `Range` (206/416) and `If-None-Match` (304). */
+export const getBlob: Handler = async ({ req, res, params, storage, emit }) => {
+  const name = checkName(params.name);
+  const digest = checkDigest(params.digest);
+  const size = await storage.repoBlobs.stat(name, digest);
+  const headers: Record<string, string> = {
+    'Docker-Content-Digest': digest,
+    ETag: `"${digest}"`,
+    'Accept-Ranges': 'bytes',
+    'Cache-Control': 'max-age=31536000',
+  };
+  if (etagMatches(req, digest)) return sendEmpty(res, 304, headers);
+  const range = parseRange(req.headers.range, size);
+  if (range === 'unsatisfiable') {
+    throw new RegistryError('RANGE_INVALID', `range not satisfiable for a blob of ${size} bytes`, undefined, { headers: { 'Content-Range': `bytes */${size}` } });
+  }
+  const start = range?.start ?? 0;
+  const length = range ? range.end - range.start + 1 : size;
+  res.statusCode = range ? 206 : 200;
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+  res.setHeader('Content-Type', 'application/octet-stream');
+  res.setHeader('Content-Length', length);
+  if (range) res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
+  if (req.method === 'HEAD') return void res.end();
+  const src = await storage.blobs.reader(digest, start);
+  emit({ action: 'pull', kind: 'blob', repository: name, digest, size, mediaType: 'application/octet-stream' });
+  await pipeline(src, limitBytes(length), res);
+};
+
+/** `DELETE /v2/<name>/blobs/<digest>`: unlink from the repository (202); data stays until GC. */
+export const deleteBlob: Handler = async ({ res, params, storage, deleteEnabled, emit }) => {
+  const name = checkName(params.name);
+  const digest = checkDigest(params.digest);
+  if (!deleteEnabled) throw new RegistryError('UNSUPPORTED', 'deletion is disabled (storage.delete.enabled)');
+  await storage.repoBlobs.unlink(name, digest);
+  emit({ action: 'delete', kind: 'blob', repository: name, digest });
+  sendEmpty(res, 202, { 'Docker-Content-Digest': digest });
+};

@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { RegistryError } from '../errors/errors.js';
+import type { StorageDriver } from '../storage/driver/driver.js';
+import type { ManifestHandler } from '../storage/manifest-handlers.js';
+import { RegistryStorage } from '../storage/registry-storage.js';
+import type { Ctx, RegistryEvent } from './context.js';
+import { HANDLERS, WRITE_METHODS } from './dispatch.js';
+import { sendError } from './errors.js';
+import { createLogger, type Logger } from './log.js';
+import { type Access, accessFor, matchRoute, ROUTES, type Route } from './router.js';
+import { UploadState } from './upload-state.js';
+
+/** Who the auth hook says the caller is (for events and logs). */
+export interface AuthResult {
+  name?: string;
+}
+
+/** Auth middleware hook: resolve to let the request through, throw a RegistryError (401/403) to refuse. */
+export type AuthHook = (req: IncomingMessage, access: Access[]) => Promise<AuthResult | void>;
+
+export interface RegistryOptions {
+  driver: StorageDriver;
+  /** Refuse every write with UNSUPPORTED/405 (default false). */
+  readOnly?: boolean;
+  /** Allow manifest/blob/tag DELETE (default true; `storage.delete.enabled`). */
+  deleteEnabled?: boolean;
+  /** `http.secret`: when set, upload Locations carry an HMAC'd `_state` that is checked when sent back. */
+  secret?: string;
+  /** Structured logger (default: JSON lines on stderr at `info`). */
+  log?: Logger;
+  auth?: AuthHook;
+  onEvent?: (e: RegistryEvent) => void;
+  /** Per-media-type manifest handlers (default: OCI manifest/index, Docker schema 2/list). */
+  manifestHandlers?: Map<string, ManifestHandler>;
+}
+
+export type RegistryHandler = ((req: IncomingMessage, res: ServerResponse) => void) & {
+  readonly storage: RegistryStorage;
+  readonly routes: readonly Route[];
+  readonly log: Logger;
+};
+
+/** Build the registry as a plain `node:http` request handler. */
+export function createRegistry(opts: RegistryOptions): RegistryHandler {
+  const log = opts.log ?? createLogger('info');
+  const storage = new RegistryStorage(opts.driver, { manifestHandlers: opts.manifestHandlers });
+  const uploadState = new UploadState(opts.secret);
+  const deleteEnabled = opts.deleteEnabled ?? true;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const id = randomUUID();
+    const method = req.method ?? 'GET';
+    const url = req.url ?? '/';
+    const qi = url.indexOf('?');
+    const path = qi < 0 ? url : url.slice(0, qi);
+    const query = new URLSearchParams(qi < 0 ? '' : url.slice(qi + 1));
+    res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.once('close', () => {
+      log.log('info', 'request', {
+        id,
+        method,
+        path: url.replace(/_state=[^&]*/, '_state=REDACTED').slice(0, 1000),
+        status: res.statusCode,
+        length: Number(res.getHeader('Content-Length') ?? 0),
+        duration_ms: Math.round((performance.now() - started) * 10) / 10,
+        remote: req.socket.remoteAddress,
+        user_agent: req.headers['user-agent'],
+        ...(res.writableFinished ? {} : { aborted: true }),
+      });
+    });
+    const match = matchRoute(path);
+    try {
+      if (!match) throw Object.assign(new RegistryError('UNSUPPORTED', `no API endpoint at ${path.slice(0, 200)}`), { httpStatus: 404 });
+      const handler = HANDLERS[match.route.name][method];
+      if (!handler) {
+        res.setHeader('Allow', Object.keys(HANDLERS[match.route.name]).join(', '));
+        throw new RegistryError('UNSUPPORTED', `method ${method.slice(0, 20)} not allowed here`);
+      }
+      const actor = (await opts.auth?.(req, accessFor(match, method, query))) ?? undefined;
+      if (opts.readOnly && WRITE_METHODS.has(method)) throw new RegistryError('UNSUPPORTED', 'the registry is in read-only mode');
+      const ctx: Ctx = {
+        req,
+        res,
+        params: match.params,
+        query,
+        storage,
+        deleteEnabled,
+        uploadState,
+        log,
+        emit(e) {
+          if (!opts.onEvent) return;
+          try {
+            opts.onEvent({
+              ...e,
+              request: { id, addr: req.socket.remoteAddress ?? '', host: req.headers.host ?? '', method, useragent: req.headers['user-agent'] ?? '' },
+              actor: actor?.name ? { name: actor.name } : {},
+            });
+          } catch (err) {
+            log.log('warn', 'event listener failed', { error: String(err) });
+          }
+        },
+      };
+      await handler(ctx);
+    } catch (err) {
+      if (req.destroyed && !(err instanceof RegistryError)) {
+        log.log('debug', 'client went away', { id, error: String(err) });
+        res.destroy();
+        return;
+      }
+      const status = (err as { httpStatus?: number }).httpStatus;
+      sendError(res, err, log, { head: method === 'HEAD', status });
+    }
+  }
+
+  const fn = (req: IncomingMessage, res: ServerResponse): void => {
+    void handle(req, res);
+  };
+  return Object.assign(fn, { storage, routes: ROUTES, log });
+}

@@ -1,0 +1,100 @@
+import type { Digest } from '../digest/digest.js';
+import { RegistryError } from '../errors/errors.js';
+import { parseManifest, type ParsedManifest } from '../oci/manifest.js';
+import type { BlobStore } from './blob-store.js';
+import type { StorageDriver } from './driver/driver.js';
+import { deleteIfExists, listOrEmpty, readLink, writeLink } from './links.js';
+import { defaultManifestHandlers, exactBytesDigest, type ManifestHandler } from './manifest-handlers.js';
+import { paths } from './paths.js';
+import type { RepoBlobs } from './repo-blobs.js';
+import { isDigest } from '../digest/digest.js';
+
+/** Manifests are capped at 4 MiB (distribution's maxManifestBodySize). */
+export const MAX_MANIFEST_SIZE = 4 * 1024 * 1024;
+
+export interface StoredManifest {
+  digest: Digest;
+  bytes: Buffer;
+  mediaType: string;
+  parsed?: ParsedManifest;
+}
+
+/** Manifest revisions of a repository: the exact bytes in the blob store, linked at `_manifests/revisions`. */
+export class ManifestStore {
+  readonly handlers: Map<string, ManifestHandler>;
+
+  constructor(
+    private readonly driver: StorageDriver,
+    private readonly blobs: BlobStore,
+    private readonly repoBlobs: RepoBlobs,
+    handlers?: Map<string, ManifestHandler>,
+  ) {
+    this.handlers = handlers ?? defaultManifestHandlers();
+  }
+
+  async exists(name: string, digest: Digest): Promise<boolean> {
+    const link = await readLink(this.driver, paths.revisionLink(name, digest));
+    return link !== undefined && (await this.blobs.size(link)) !== undefined;
+  }
+
+  async get(name: string, digest: Digest): Promise<StoredManifest> {
+    const link = await readLink(this.driver, paths.revisionLink(name, digest));
+    if (link === undefined) throw new RegistryError('MANIFEST_UNKNOWN', undefined, { digest });
+    let bytes: Buffer;
+    try {
+      bytes = await this.blobs.get(link);
+    } catch (e) {
+      if (e instanceof RegistryError) throw new RegistryError('MANIFEST_UNKNOWN', undefined, { digest });
+      throw e;
+    }
+    let parsed: ParsedManifest | undefined;
+    try {
+      parsed = parseManifest(bytes);
+    } catch {
+      parsed = undefined;
+    }
+    return { digest, bytes, mediaType: parsed?.mediaType ?? 'application/octet-stream', parsed };
+  }
+
+  /**
+   * Validate and store exact bytes. `expected` is the digest in the URL (PUT by digest): the
+   * computed digest must equal it. Nothing is written unless everything checks out.
+   */
+  async put(name: string, bytes: Buffer, contentType: string | undefined, expected?: Digest): Promise<StoredManifest> {
+    if (bytes.length > MAX_MANIFEST_SIZE) throw new RegistryError('MANIFEST_TOO_BIG', undefined, { limit: MAX_MANIFEST_SIZE });
+    const parsed = parseManifest(bytes, contentType);
+    const handler = this.handlers.get(parsed.mediaType);
+    if (!handler) throw new RegistryError('MANIFEST_INVALID', `manifest invalid: unsupported media type ${parsed.mediaType}`);
+    const digest = handler.digest ? handler.digest(bytes, parsed) : exactBytesDigest(bytes, expected);
+    if (expected !== undefined && digest !== expected) {
+      throw new RegistryError('DIGEST_INVALID', `manifest digest ${digest} does not match ${expected}`, { digest: expected });
+    }
+    await handler.validate(parsed, bytes, {
+      name,
+      blobExists: async (d) => (await this.repoBlobs.size(name, d)) !== undefined,
+      manifestExists: (d) => this.exists(name, d),
+    });
+    await this.blobs.put(digest, bytes);
+    await writeLink(this.driver, paths.revisionLink(name, digest), digest);
+    return { digest, bytes, mediaType: parsed.mediaType, parsed };
+  }
+
+  /** Remove the revision link (the bytes stay until GC). MANIFEST_UNKNOWN when not there. */
+  async delete(name: string, digest: Digest): Promise<void> {
+    if (!(await readLink(this.driver, paths.revisionLink(name, digest)))) throw new RegistryError('MANIFEST_UNKNOWN', undefined, { digest });
+    await deleteIfExists(this.driver, paths.revisionLink(name, digest));
+  }
+
+  /** Every revision digest of the repository. */
+  async revisions(name: string): Promise<Digest[]> {
+    const out: Digest[] = [];
+    const root = paths.revisionsDir(name);
+    for (const alg of await listOrEmpty(this.driver, root)) {
+      for (const hex of await listOrEmpty(this.driver, paths.revisionsAlgDir(name, alg))) {
+        const d = `${alg}:${hex}`;
+        if (isDigest(d) && (await readLink(this.driver, paths.revisionLink(name, d)))) out.push(d);
+      }
+    }
+    return out;
+  }
+}

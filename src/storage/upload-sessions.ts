@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import { algorithmOf, type Digest } from '../digest/digest.js';
+import { Digester } from '../digest/digester.js';
+import { RegistryError } from '../errors/errors.js';
+import type { BlobStore } from './blob-store.js';
+import type { StorageDriver } from './driver/driver.js';
+import { deleteIfExists, isNotFound, sizeOf } from './links.js';
+import { paths } from './paths.js';
+import type { RepoBlobs } from './repo-blobs.js';
+import { KeyedMutex } from './mutex.js';
+
+export interface UploadStatus {
+  id: string;
+  name: string;
+  /** Bytes received so far. */
+  size: number;
+  startedAt: string;
+}
+
+/** Where an append must start, and how long it must be (chunk form with Content-Range). */
+export interface AppendOptions {
+  start?: number;
+  length?: number;
+}
+
+const ID_RE = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
+
+/** `Range` header value for an upload of `size` bytes (inclusive, `0-0` when empty). */
+export function uploadRange(size: number): string {
+  return `0-${Math.max(0, size - 1)}`;
+}
+
+/**
+ * Resumable upload sessions in `_uploads/<id>/{data,startedat}`. Data is hashed while it arrives;
+ * the hasher lives in this process keyed by upload id, so the final PUT does not re-read the blob
+ * unless the process restarted in between (then the data file is hashed once on finish).
+ */
+export class UploadSessions {
+  private readonly hashers = new Map<string, Digester>();
+  private readonly mutex = new KeyedMutex();
+
+  constructor(private readonly driver: StorageDriver, private readonly blobs: BlobStore, private readonly repoBlobs: RepoBlobs) {}
+
+  async create(name: string): Promise<UploadStatus> {
+    const id = randomUUID();
+    const startedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    await this.driver.putContent(paths.uploadData(name, id), new Uint8Array(0));
+    await this.driver.putContent(paths.uploadStartedAt(name, id), Buffer.from(startedAt));
+    this.hashers.set(id, new Digester('sha256'));
+    return { id, name, size: 0, startedAt };
+  }
+
+  async status(name: string, id: string): Promise<UploadStatus> {
+    if (!ID_RE.test(id)) throw unknown(id);
+    let startedAt: string;
+    try {
+      startedAt = (await this.driver.getContent(paths.uploadStartedAt(name, id))).toString('utf8').trim();
+    } catch (e) {
+      if (isNotFound(e)) throw unknown(id);
+      throw e;
+    }
+    const size = (await sizeOf(this.driver, paths.uploadData(name, id))) ?? 0;
+    return { id, name, size, startedAt };
+  }
+
+  /** Append a body (stream form, or chunk form when `start`/`length` are given). */
+  async append(name: string, id: string, body: AsyncIterable<Uint8Array>, opts: AppendOptions = {}): Promise<UploadStatus> {
+    return this.mutex.run(id, () => this.appendLocked(name, id, body, opts));
+  }
+
+  private async appendLocked(name: string, id: string, body: AsyncIterable<Uint8Array>, opts: AppendOptions): Promise<UploadStatus> {
+    const st = await this.status(name, id);
+    if (opts.start !== undefined && opts.start !== st.size) {
+      throw new RegistryError('RANGE_INVALID', `chunk starts at ${opts.start} but the upload holds ${st.size} bytes`, undefined, {
+        headers: { Range: uploadRange(st.size) },
+      });
+    }
+    let hasher = this.hashers.get(id);
+    if (hasher && hasher.size !== st.size) hasher = undefined;
+    if (!hasher && st.size === 0) hasher = new Digester('sha256');
+    if (hasher) this.hashers.set(id, hasher);
+    else this.hashers.delete(id);
+    const writer = await this.driver.writer(paths.uploadData(name, id), { append: true });
+    let received = 0;
+    try {
+      for await (const chunk of body) {
+        received += chunk.length;
+        if (opts.length !== undefined && received > opts.length) throw new RegistryError('SIZE_INVALID', 'chunk longer than its Content-Range');
+        await writer.write(chunk);
+        hasher?.update(chunk);
+      }
+      await writer.commit();
+    } finally {
+      await writer.close().catch(() => undefined);
+      if (hasher && hasher.size !== writer.size) this.hashers.delete(id);
+    }
+    return { ...st, size: writer.size };
+  }
+
+  /**
+   * Finish: append the optional final body, verify the digest of the whole content, move the
+   * data into the blob store and link it into the repository.
+   */
+  async finish(name: string, id: string, digest: Digest, body?: AsyncIterable<Uint8Array>, opts: AppendOptions = {}): Promise<{ digest: Digest; size: number }> {
+    return this.mutex.run(id, async () => {
+      const st = body ? await this.appendLocked(name, id, body, opts) : await this.status(name, id);
+      const actual = await this.digestOf(name, id, digest);
+      if (actual !== digest) {
+        // The upload stays (distribution cancels it): the client may retry with the right digest.
+        throw new RegistryError('DIGEST_INVALID', `provided digest ${digest} did not match uploaded content ${actual}`, { digest });
+      }
+      await this.blobs.adopt(digest, paths.uploadData(name, id));
+      await this.repoBlobs.link(name, digest);
+      await this.cancelLocked(name, id);
+      return { digest, size: st.size };
+    });
+  }
+
+  async cancel(name: string, id: string): Promise<void> {
+    await this.mutex.run(id, async () => {
+      await this.status(name, id);
+      await this.cancelLocked(name, id);
+    });
+  }
+
+  private async cancelLocked(name: string, id: string): Promise<void> {
+    this.hashers.delete(id);
+    await deleteIfExists(this.driver, paths.uploadDir(name, id));
+  }
+
+  private async digestOf(name: string, id: string, want: Digest): Promise<string> {
+    const alg = algorithmOf(want);
+    const hasher = this.hashers.get(id);
+    const size = (await sizeOf(this.driver, paths.uploadData(name, id))) ?? 0;
+    if (hasher && hasher.algorithm === alg && hasher.size === size) {
+      this.hashers.delete(id);
+      return hasher.digest();
+    }
+    const d = new Digester(alg);
+    for await (const chunk of await this.driver.reader(paths.uploadData(name, id))) d.update(chunk as Buffer);
+    return d.digest();
+  }
+}
+
+function unknown(id: string): RegistryError {
+  return new RegistryError('BLOB_UPLOAD_UNKNOWN', undefined, { uuid: id.slice(0, 128) });
+}
