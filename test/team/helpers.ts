@@ -41,3 +41,9 @@ export function authHandler(ac: AccessController) {
 export function basic(user: string, pass: string): string {
   return `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
 }
+
+export interface Envelope { errors: Array<{ code: string; message?: string; detail?: unknown }> }
+
+export async function envelope(r: Response): Promise<Envelope> {
+  return (await r.json()) as Envelope;
+}

@@ -4,7 +4,7 @@ import { hashSync } from 'bcryptjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HtpasswdAccessController } from '../../src/server/auth/htpasswd.js';
 import { memoryLogger } from '../../src/server/observe/log.js';
-import { authHandler, basic, listen, tempDir } from './helpers.js';
+import { authHandler, basic, envelope, listen, tempDir } from './helpers.js';
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => { while (closers.length) await closers.pop()!(); });
@@ -28,7 +28,7 @@ describe('htpasswd access controller', () => {
     const none = await get('/v2/');
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toBe('Basic realm="team \\"realm\\""');
-    expect((await none.json()).errors[0].code).toBe('UNAUTHORIZED');
+    expect((await envelope(none)).errors[0]!.code).toBe('UNAUTHORIZED');
     const ok = await get('/v2/a/manifests/x', basic('alice', 'wonderland'));
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({ user: 'alice' });

@@ -8,7 +8,7 @@ import { libtrustKid, parseCertBundle, trustedKeyResolver } from '../../src/serv
 import { memoryLogger } from '../../src/server/observe/log.js';
 import { TokenIssuer } from '../../src/server/token/issuer.js';
 import { generateSigningKey, loadSigningKey, publicJwks, type SigningKey } from '../../src/server/token/keys.js';
-import { authHandler, listen, tempDir } from './helpers.js';
+import { authHandler, envelope, listen, tempDir } from './helpers.js';
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => { while (closers.length) await closers.pop()!(); });
@@ -44,9 +44,9 @@ describe('token access controller', () => {
     const r = await get('/v2/team/app/blobs/uploads/?mount=sha256:00&from=other/x', undefined, 'POST');
     expect(r.status).toBe(401);
     expect(r.headers.get('www-authenticate')).toBe('Bearer realm="http://127.0.0.1:1/token",service="registry.test",scope="repository:team/app:pull,push repository:other/x:pull"');
-    const body = await r.json();
-    expect(body.errors[0].code).toBe('UNAUTHORIZED');
-    expect(body.errors[0].detail).toContainEqual({ Type: 'repository', Name: 'other/x', Action: 'pull' });
+    const body = await envelope(r);
+    expect(body.errors[0]!.code).toBe('UNAUTHORIZED');
+    expect(body.errors[0]!.detail).toContainEqual({ Type: 'repository', Name: 'other/x', Action: 'pull' });
     expect((await get('/v2/')).headers.get('www-authenticate')).toBe('Bearer realm="http://127.0.0.1:1/token",service="registry.test"');
   });
 
@@ -61,7 +61,7 @@ describe('token access controller', () => {
     const refused = await sign(key, { ...pullA, requested_access: [{ type: 'repository', name: 'a', actions: ['pull', 'push'] }] });
     const d = await get('/v2/a/manifests/x', refused, 'PUT');
     expect(d.status).toBe(403);
-    expect((await d.json()).errors[0].code).toBe('DENIED');
+    expect((await envelope(d)).errors[0]!.code).toBe('DENIED');
     const star = await sign(key, { access: [{ type: 'repository', name: 'a', actions: ['*'] }] });
     expect((await get('/v2/a/manifests/sha256:00', star, 'DELETE')).status).toBe(200);
   });

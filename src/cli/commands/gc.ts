@@ -1,4 +1,38 @@
 import type { Command } from 'commander';
+import { globals } from '../options.js';
 
-/** `dist gc`: not implemented yet (placeholder owned by whoever implements it). */
-export function register(_program: Command): void {}
+/** `dist gc DIR [--dry-run] [--delete-untagged]`: offline mark and sweep, like `registry garbage-collect`. */
+export function register(program: Command): void {
+  program
+    .command('gc')
+    .description('garbage-collect a registry data directory (mark and sweep, like docker-registry garbage-collect); for a running server use storage.gc in its config')
+    .argument('<dir>', 'data directory (storage.filesystem.rootdirectory)')
+    .option('-m, --dry-run', 'report what would be deleted, delete nothing')
+    .option('--delete-untagged', 'also delete manifests no tag points at (keeps index children and referrers of kept manifests)')
+    .action(async (dir: string, opts: { dryRun?: boolean; deleteUntagged?: boolean }, cmd: Command) => {
+      const g = globals(cmd);
+      const { existsSync } = await import('node:fs');
+      const { UsageError } = await import('../../errors/errors.js');
+      if (!existsSync(dir)) throw new UsageError(`data directory ${dir} does not exist`);
+      const { FilesystemDriver } = await import('../../storage/driver/filesystem.js');
+      const { collectGarbage } = await import('../../storage/gc.js');
+      const out = (l: string): void => { process.stdout.write(`${l}\n`); };
+      const report = await collectGarbage(new FilesystemDriver(dir), {
+        dryRun: opts.dryRun,
+        deleteUntagged: opts.deleteUntagged,
+        emit: g.json || g.quiet ? undefined : out,
+      });
+      if (g.json) {
+        out(JSON.stringify({
+          dryRun: !!opts.dryRun,
+          marked: report.marked,
+          eligible: report.eligible,
+          deleted: report.deleted,
+          manifests: (opts.dryRun ? report.manifests : report.manifests).map((m) => ({ repository: m.repo, digest: m.digest })),
+          layerLinksRemoved: report.layerLinksRemoved,
+        }));
+      } else if (!opts.dryRun && !g.quiet) {
+        process.stderr.write(`dist gc: deleted ${report.deleted.length} blobs and ${report.manifests.length} manifests\n`);
+      }
+    });
+}

@@ -1,0 +1,93 @@
+import type { Digest } from '../../digest/digest.js';
+import { parseManifest, referencedDescriptors, subjectOf } from '../../oci/manifest.js';
+import type { StorageDriver } from '../driver/driver.js';
+import { isNotFound } from '../links.js';
+import { paths } from '../paths.js';
+import { listRepositories, manifestRevisions, tagCurrents } from './walk.js';
+
+export interface ManifestDeletion {
+  repo: string;
+  digest: Digest;
+  /** Every tag of the repo (their `index/` history may mention the manifest). */
+  tags: string[];
+}
+
+export interface MarkResult {
+  marked: Set<Digest>;
+  manifests: ManifestDeletion[];
+}
+
+type Emit = (line: string) => void;
+const MAX_MANIFEST = 4 * 1024 * 1024;
+
+/** What a stored manifest references (config, layers, index children, schema 1 fsLayers) and its subject. */
+async function references(driver: StorageDriver, digest: Digest, emit: Emit): Promise<{ refs: Digest[]; subject?: Digest } | undefined> {
+  try {
+    const st = await driver.stat(paths.blobData(digest));
+    if (st.size > MAX_MANIFEST) return { refs: [] };
+    const bytes = await driver.getContent(paths.blobData(digest));
+    const p = parseManifest(bytes);
+    if (p.kind === 'schema1') {
+      const fs = (p.manifest.fsLayers ?? []) as Array<{ blobSum?: string }>;
+      return { refs: fs.map((l) => l.blobSum).filter((d): d is Digest => typeof d === 'string') };
+    }
+    return { refs: referencedDescriptors(p).map((d) => d.digest), subject: subjectOf(p)?.digest };
+  } catch (e) {
+    emit(`warning: cannot read manifest ${digest}: ${isNotFound(e) ? 'blob missing' : (e as Error).message}`);
+    return undefined;
+  }
+}
+
+/**
+ * Mark (distribution's garbage-collect): every manifest revision of every repository and what it
+ * references. With `deleteUntagged`, a manifest no tag points at is queued for deletion instead,
+ * unless it is kept alive by an index that is kept (recursion into index children, as v3 does)
+ * or it is a referrer whose `subject` is kept (OCI 1.1).
+ */
+export async function mark(driver: StorageDriver, opts: { deleteUntagged?: boolean; emit?: Emit } = {}): Promise<MarkResult> {
+  const emit = opts.emit ?? (() => {});
+  const marked = new Set<Digest>();
+  const manifests: ManifestDeletion[] = [];
+  for (const repo of await listRepositories(driver)) {
+    const revisions = await manifestRevisions(driver, repo);
+    const tags = opts.deleteUntagged ? await tagCurrents(driver, repo) : undefined;
+    const tagged = new Set(tags?.values() ?? []);
+    const cache = new Map<Digest, Awaited<ReturnType<typeof references>>>();
+    const refsOf = async (d: Digest) => {
+      if (!cache.has(d)) cache.set(d, await references(driver, d, emit));
+      return cache.get(d);
+    };
+    const keep = new Set<Digest>();
+    const markManifest = async (d: Digest): Promise<void> => {
+      if (keep.has(d)) return;
+      keep.add(d);
+      emit(`${repo}: marking manifest ${d}`);
+      marked.add(d);
+      const r = await refsOf(d);
+      for (const ref of r?.refs ?? []) {
+        emit(`${repo}: marking blob ${ref}`);
+        marked.add(ref);
+        if (opts.deleteUntagged && revisions.includes(ref)) await markManifest(ref);
+      }
+    };
+    const roots = opts.deleteUntagged ? revisions.filter((d) => tagged.has(d)) : revisions;
+    for (const d of roots) await markManifest(d);
+    if (!opts.deleteUntagged) continue;
+    // referrers of kept manifests stay (to a fixpoint: a referrer of a referrer too)
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const d of revisions) {
+        if (keep.has(d)) continue;
+        const s = (await refsOf(d))?.subject;
+        if (s && keep.has(s)) { await markManifest(d); changed = true; }
+      }
+    }
+    const allTags = [...(tags?.keys() ?? [])];
+    for (const d of revisions) {
+      if (keep.has(d)) continue;
+      emit(`manifest eligible for deletion: ${d}`);
+      manifests.push({ repo, digest: d, tags: allTags });
+    }
+  }
+  return { marked, manifests };
+}
