@@ -53,12 +53,12 @@ function paxRecord(k: string, v: string): string {
 }
 
 export function tarEntry(e: TarEntry): Buffer {
-  const body = Buffer.from(e.body ?? '', 'latin1');
+  const body = typeof e.body === 'string' || e.body === undefined ? Buffer.from(e.body ?? '', 'latin1') : e.body;
   const parts: Buffer[] = [];
-  const records = [...Object.entries(e.pax ?? {}), ...Object.entries(e.xattrs ?? {}).map(([k, v]) => [`SCHILY.xattr.${k}`, v])];
+  const records: Array<[string, string]> = [...Object.entries(e.pax ?? {}), ...Object.entries(e.xattrs ?? {}).map(([k, v]): [string, string] => [`SCHILY.xattr.${k}`, v])];
   if (records.length) {
-    const pax = Buffer.from(records.map(([k, v]) => paxRecord(k!, v!)).join(''), 'latin1');
-    parts.push(header(`PaxHeaders/${e.name}`.slice(0, 99), pax.length, {}, 'x'), pax, pad(pax.length));
+    const pax = Buffer.from(records.map(([k, v]) => paxRecord(k, v)).join(''), 'latin1');
+    parts.push(header(`PaxHeaders/${e.name}`.slice(0, 99), pax.length, { name: '' }, 'x'), pax, pad(pax.length));
   }
   parts.push(header(e.name, body.length, e, e.typeflag ?? '0'), body, pad(body.length));
   return Buffer.concat(parts);
