@@ -1,4 +1,22 @@
 import type { Command } from 'commander';
 
-/** `dist catalog`: not implemented yet (placeholder owned by whoever implements it). */
-export function register(_program: Command): void {}
+/** `dist catalog REGISTRY`: every repository (`/v2/_catalog`, paginated). */
+export function register(program: Command): void {
+  program
+    .command('catalog')
+    .description('list the repositories of a registry (/v2/_catalog, follows pagination)')
+    .argument('<registry>', 'registry host[:port]')
+    .option('--page-size <n>', 'ask the registry for pages of this size (n=)')
+    .action(async (registry: string, o: { pageSize?: string }, cmd: Command) => {
+      const { openRegistry, printJson } = await import('../remote.js');
+      const { parsePositiveInt } = await import('../options.js');
+      const { reg, g } = openRegistry(cmd, registry);
+      const pageSize = o.pageSize ? parsePositiveInt(o.pageSize) : undefined;
+      for await (const page of reg.catalogPages({ pageSize })) {
+        for (const r of page) {
+          if (g.json) printJson({ repository: r });
+          else process.stdout.write(`${r}\n`);
+        }
+      }
+    });
+}

@@ -1,4 +1,26 @@
 import type { Command } from 'commander';
 
-/** `dist tags`: not implemented yet (placeholder owned by whoever implements it). */
-export function register(_program: Command): void {}
+/** `dist tags REPO`: every tag, following pagination. */
+export function register(program: Command): void {
+  program
+    .command('tags')
+    .description('list the tags of a repository (follows Link pagination)')
+    .argument('<repo>', 'repository, e.g. localhost:5000/team/app')
+    .option('--page-size <n>', 'ask the registry for pages of this size (n=)')
+    .action(async (repository: string, o: { pageSize?: string }, cmd: Command) => {
+      const { openRemote, printJson } = await import('../remote.js');
+      const { parsePositiveInt } = await import('../options.js');
+      const { repo, ref, g } = openRemote(cmd, repository, { defaultTag: false });
+      if (ref.tag || ref.digest) {
+        const { UsageError } = await import('../../errors/errors.js');
+        throw new UsageError(`"${repository}" names an image; give the repository only`);
+      }
+      const pageSize = o.pageSize ? parsePositiveInt(o.pageSize) : undefined;
+      for await (const page of repo.tagPages({ pageSize })) {
+        for (const t of page) {
+          if (g.json) printJson({ tag: t });
+          else process.stdout.write(`${t}\n`);
+        }
+      }
+    });
+}
