@@ -1,0 +1,62 @@
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const FILE_RE = /^(\d{16})\.json$/;
+
+/**
+ * A durable FIFO on disk: one file per entry, named by a 16-digit sequence number, written to a
+ * temp file and renamed into place synchronously, so an entry is on disk before `append`
+ * returns and a crash (or kill) of the process never loses or tears one. `ack` deletes it.
+ */
+export class DurableQueue<T> {
+  private readonly seqs: number[] = [];
+  private next = 1;
+
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+    for (const name of readdirSync(dir)) {
+      const m = FILE_RE.exec(name);
+      if (m) this.seqs.push(Number(m[1]));
+      else if (name.endsWith('.tmp')) rmSync(join(dir, name), { force: true });
+    }
+    this.seqs.sort((a, b) => a - b);
+    this.next = (this.seqs[this.seqs.length - 1] ?? 0) + 1;
+  }
+
+  private file(seq: number): string {
+    return join(this.dir, `${String(seq).padStart(16, '0')}.json`);
+  }
+
+  append(item: T): number {
+    const seq = this.next++;
+    const tmp = `${this.file(seq)}.tmp`;
+    writeFileSync(tmp, JSON.stringify(item));
+    renameSync(tmp, this.file(seq));
+    this.seqs.push(seq);
+    return seq;
+  }
+
+  get size(): number {
+    return this.seqs.length;
+  }
+
+  /** The oldest entry, or undefined when empty. A corrupt entry file is dropped (and reported). */
+  peek(onCorrupt?: (seq: number, err: Error) => void): { seq: number; item: T } | undefined {
+    while (this.seqs.length > 0) {
+      const seq = this.seqs[0]!;
+      try {
+        return { seq, item: JSON.parse(readFileSync(this.file(seq), 'utf8')) as T };
+      } catch (e) {
+        onCorrupt?.(seq, e as Error);
+        this.ack(seq);
+      }
+    }
+    return undefined;
+  }
+
+  ack(seq: number): void {
+    rmSync(this.file(seq), { force: true });
+    const i = this.seqs.indexOf(seq);
+    if (i >= 0) this.seqs.splice(i, 1);
+  }
+}
