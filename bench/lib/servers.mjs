@@ -28,7 +28,7 @@ export async function startServer(kind, dataDir, { workDir, tools }) {
     args = ['serve', cfg];
   } else {
     cmd = process.execPath;
-    args = [tools.distBin, 'serve', dataDir, '--addr', host];
+    args = [tools.distBin, 'serve', dataDir, '--addr', host, '--log-level', 'error']; // like docker-registry's config above: no access log
   }
   const t0 = performance.now();
   const child = startProcess(cmd, args, { logFile });
