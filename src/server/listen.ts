@@ -47,10 +47,12 @@ export async function listen(handler: RegistryHandler, addr: { host: string; por
     port: a.port,
     async close(graceMs = 10_000) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive connections become idle as their last request ends: close them as they do.
       server.closeIdleConnections();
+      const idle = setInterval(() => server.closeIdleConnections(), 50);
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-      timer.unref();
       await closed;
+      clearInterval(idle);
       clearTimeout(timer);
     },
   };
