@@ -87,6 +87,7 @@ export async function copyBlob(ctx: BlobCopyContext, desc: Descriptor): Promise<
       signal,
       onProgress,
       onResumed: (at) => onEvent({ type: 'upload-resumed', ...base, offset: at }),
+      reopen: () => src.fetch(desc, { signal }),
       ...(offset ? { offset } : {}),
     });
   } catch (e) {

@@ -4,6 +4,7 @@ import type { ReadOnlyTarget, Target } from '../content/target.js';
 import { CopyError } from '../errors/errors.js';
 import { parseManifest, referencedDescriptors, type ParsedManifest } from '../oci/manifest.js';
 import { isManifestType } from '../oci/mediatypes.js';
+import { platformMatches } from '../oci/platform.js';
 import type { Descriptor, Platform } from '../oci/types.js';
 import { copyBlob, type BlobOutcome } from './blob.js';
 import type { OnEvent } from './events.js';
@@ -13,6 +14,8 @@ import { selectPlatform } from './select.js';
 export interface GraphCopyOptions {
   /** Keep only this platform of an index (the root becomes that platform's manifest). */
   platform?: Platform;
+  /** Like `platform`, but an index without a matching entry is copied whole instead of failing (pull's host default). */
+  preferPlatform?: Platform;
   /** Parallel blob transfers. */
   jobs?: number;
   onEvent?: OnEvent;
@@ -81,11 +84,12 @@ export async function copyGraph(src: ReadOnlyTarget, dst: Target, root: Descript
     return p;
   };
 
-  if (opts.platform && isManifestType(root.mediaType)) {
+  const want = opts.platform ?? opts.preferPlatform;
+  if (want && isManifestType(root.mediaType)) {
     const { parsed } = await readManifest(root);
-    if (parsed.kind === 'index') {
-      result.root = selectPlatform(parsed.manifest, opts.platform);
-      onEvent({ type: 'platform-selected', platform: opts.platform, digest: result.root.digest });
+    if (parsed.kind === 'index' && (opts.platform || parsed.manifest.manifests.some((d) => platformMatches(want, d.platform)))) {
+      result.root = selectPlatform(parsed.manifest, want);
+      onEvent({ type: 'platform-selected', platform: want, digest: result.root.digest });
     }
   }
   await visit(result.root);

@@ -1,0 +1,101 @@
+import type { CopyEvent } from '../copy/events.js';
+import type { GlobalOptions } from './options.js';
+
+/** Where a command's progress and result go: TTY bars, plain lines, JSON lines, or nothing. */
+export interface Reporter {
+  event(e: CopyEvent): void;
+  /** A metadata step (resolving, writing the index…): a spinner on a TTY. */
+  step(text: string): void;
+  /** The final result: a JSON object with --json, else `human` on stdout. */
+  result(obj: Record<string, unknown>, human: string): void;
+  close(): void;
+}
+
+/** `1.5 MiB` */
+export function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const u = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = -1;
+  do {
+    v /= 1024;
+    i++;
+  } while (v >= 1024 && i < u.length - 1);
+  return `${v.toFixed(1)} ${u[i]}`;
+}
+
+export const short = (d: string): string => d.slice(d.indexOf(':') + 1, d.indexOf(':') + 13);
+
+/** Running totals over blob events (shared by the plain and TTY reporters). */
+export class Totals {
+  readonly started = Date.now();
+  readonly sizes = new Map<string, number>();
+  readonly done = new Map<string, number>();
+  skipped = 0;
+  mounted = 0;
+  finished = 0;
+  apply(e: CopyEvent): void {
+    if (e.type === 'blob-start') this.sizes.set(e.digest, e.size);
+    else if (e.type === 'blob-progress') this.done.set(e.digest, e.bytes);
+    else if (e.type === 'download-resumed' || e.type === 'upload-resumed') this.done.set(e.digest, e.offset);
+    else if (e.type === 'blob-done') {
+      this.done.set(e.digest, e.size);
+      this.finished++;
+    } else if (e.type === 'blob-skipped') this.skipped++;
+    else if (e.type === 'blob-mounted') this.mounted++;
+  }
+  get total(): number {
+    let n = 0;
+    for (const s of this.sizes.values()) n += s;
+    return n;
+  }
+  get transferred(): number {
+    let n = 0;
+    for (const s of this.done.values()) n += s;
+    return n;
+  }
+  line(verb: string): string {
+    const secs = Math.max((Date.now() - this.started) / 1000, 0.001);
+    const extra = [this.skipped ? `${this.skipped} present` : '', this.mounted ? `${this.mounted} mounted` : ''].filter(Boolean).join(', ');
+    return `${verb}: ${this.finished}/${this.sizes.size} blobs, ${bytes(this.transferred)} of ${bytes(this.total)} (${bytes(this.transferred / secs)}/s)${extra ? `; ${extra}` : ''}`;
+  }
+}
+
+/** Pick the reporter for the flags and the terminal. */
+export async function createReporter(g: GlobalOptions, verb: string): Promise<Reporter> {
+  if (g.json) return jsonReporter(!!g.quiet);
+  if (g.quiet) return { event: () => undefined, step: () => undefined, result: (_o, human) => void process.stdout.write(`${human}\n`), close: () => undefined };
+  if (process.stderr.isTTY) return (await import('./progress-tty.js')).ttyReporter(verb);
+  return plainReporter(verb);
+}
+
+function jsonReporter(quiet: boolean): Reporter {
+  const out = (o: object): void => void process.stdout.write(`${JSON.stringify(o)}\n`);
+  return {
+    event: (e) => quiet || out(e),
+    step: () => undefined,
+    result: (obj) => out({ type: 'result', ...obj }),
+    close: () => undefined,
+  };
+}
+
+/** stderr is not a terminal: one plain progress line every PLAIN_INTERVAL_MS, then a summary. */
+export const PLAIN_INTERVAL_MS = 2000;
+
+function plainReporter(verb: string): Reporter {
+  const t = new Totals();
+  const timer = setInterval(() => {
+    if (t.sizes.size) process.stderr.write(`${t.line(verb)}\n`);
+  }, PLAIN_INTERVAL_MS);
+  timer.unref();
+  return {
+    event: (e) => t.apply(e),
+    step: () => undefined,
+    result: (_o, human) => {
+      clearInterval(timer);
+      process.stderr.write(`${t.line(verb)}\n`);
+      process.stdout.write(`${human}\n`);
+    },
+    close: () => clearInterval(timer),
+  };
+}

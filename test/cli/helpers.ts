@@ -1,0 +1,50 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+
+export const ROOT = resolve(__dirname, '../..');
+const BIN = resolve(ROOT, 'bin/dist.js');
+
+let built = false;
+/** Build once per test file (tsc emits even when another team's file has a type error). */
+export function buildOnce(): void {
+  if (built) return;
+  try {
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
+  } catch {
+    /* type errors elsewhere still emit */
+  }
+  built = true;
+}
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as JSON lines (with --json). */
+  json: Array<Record<string, unknown>>;
+}
+
+/** Run `node bin/dist.js ARGS` with an isolated state dir / docker config. */
+export function dist(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<RunResult> {
+  return new Promise((res, rej) => {
+    const p = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.stdin.end(opts.input ?? '');
+    p.on('error', rej);
+    p.on('close', (code, signal) => {
+      const json = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      res({ code, signal, stdout, stderr, json });
+    });
+  });
+}
+
+export const resultOf = (r: RunResult): Record<string, unknown> => {
+  const hit = r.json.find((o) => o.type === 'result');
+  if (!hit) throw new Error(`no result object (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+  return hit;
+};
+export const eventsOf = (r: RunResult, type: string): Array<Record<string, unknown>> => r.json.filter((o) => o.type === type);
