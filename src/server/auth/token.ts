@@ -5,7 +5,8 @@ import { type AccessController, type AuthResult, denied, header, quote, remoteAd
 import { actionGranted, formatScope, isReadOnly, type Scope } from './scope.js';
 
 export interface TokenAccessOptions {
-  realm: string;
+  /** The token endpoint URL (or a function of the request, e.g. for the built-in issuer behind any host name). */
+  realm: string | ((req: IncomingMessage) => string);
   service: string;
   /** Accepted `iss` values. */
   issuers: string[];
@@ -42,8 +43,9 @@ function covers(list: AccessEntry[], type: string, name: string, action: string)
 export class TokenAccessController implements AccessController {
   constructor(private readonly opts: TokenAccessOptions) {}
 
-  private challenge(scopes: Scope[], error?: 'invalid_token' | 'insufficient_scope'): string {
-    let c = `Bearer realm=${quote(this.opts.realm)},service=${quote(this.opts.service)}`;
+  private challenge(req: IncomingMessage, scopes: Scope[], error?: 'invalid_token' | 'insufficient_scope'): string {
+    const realm = typeof this.opts.realm === 'string' ? this.opts.realm : this.opts.realm(req);
+    let c = `Bearer realm=${quote(realm)},service=${quote(this.opts.service)}`;
     if (scopes.length > 0) c += `,scope=${quote(scopes.map(formatScope).join(' '))}`;
     if (error) c += `,error=${quote(error)}`;
     return c;
@@ -54,12 +56,12 @@ export class TokenAccessController implements AccessController {
     const log = this.opts.log;
     if (value === undefined) {
       if (this.opts.anonymousPull && scopes.length > 0 && isReadOnly(scopes)) return {};
-      throw unauthorized(this.challenge(scopes), scopes);
+      throw unauthorized(this.challenge(req, scopes), scopes);
     }
     const m = /^\s*bearer\s+([A-Za-z0-9._~+/-]+=*)\s*$/i.exec(value);
     if (!m) {
       log.warn('auth: malformed or non-Bearer Authorization header', { addr: remoteAddr(req) });
-      throw unauthorized(this.challenge(scopes, 'invalid_token'), scopes, 'malformed Authorization header');
+      throw unauthorized(this.challenge(req, scopes, 'invalid_token'), scopes, 'malformed Authorization header');
     }
     let claims: Record<string, unknown>;
     try {
@@ -74,7 +76,7 @@ export class TokenAccessController implements AccessController {
     } catch (e) {
       const reason = (e as { code?: string }).code ?? (e as Error).name;
       log.warn('auth: token rejected', { reason, error: (e as Error).message, addr: remoteAddr(req) });
-      throw unauthorized(this.challenge(scopes, 'invalid_token'), scopes, `invalid token: ${(e as Error).message}`);
+      throw unauthorized(this.challenge(req, scopes, 'invalid_token'), scopes, `invalid token: ${(e as Error).message}`);
     }
     const user = typeof claims.sub === 'string' ? claims.sub : '';
     const access = accessList(claims.access);
@@ -90,7 +92,7 @@ export class TokenAccessController implements AccessController {
     if (missing.length > 0) {
       log.warn('auth: token lacks access', { user, missing: missing.map(formatScope), refused, addr: remoteAddr(req) });
       if (refused) throw denied(missing);
-      throw unauthorized(this.challenge(scopes, 'insufficient_scope'), scopes, 'insufficient scope');
+      throw unauthorized(this.challenge(req, scopes, 'insufficient_scope'), scopes, 'insufficient scope');
     }
     return user ? { user } : {};
   }

@@ -51,3 +51,9 @@ export function memoryLogger(level: LogLevel = 'debug'): Logger & { lines: Array
   const log = jsonLogger({ level, sink: (l) => lines.push(JSON.parse(l) as LogFields & { level: string; msg: string }) });
   return Object.assign(log, { lines });
 }
+
+/** Adapt the server core's logger (`log(level, msg, fields)`, server/log.ts) to this interface. */
+export function adaptLogger(core: { log(level: LogLevel, msg: string, fields?: Record<string, unknown>): void }, fields: LogFields = {}): Logger {
+  const emit = (level: LogLevel) => (msg: string, f?: LogFields) => core.log(level, msg, { ...fields, ...f });
+  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error'), child: (f) => adaptLogger(core, { ...fields, ...f }) };
+}

@@ -1,0 +1,88 @@
+import { existsSync } from 'node:fs';
+import { UsageError } from '../errors/errors.js';
+import { parseNotifications, type EndpointConfig } from './notify/endpoint.js';
+import { parseDuration } from './notify/duration.js';
+import type { TlsConfig } from './tls.js';
+
+/** The "team" sections of the configuration: auth, TLS, debug server, notifications, GC, upload purging. */
+export type AuthConfig =
+  | { kind: 'htpasswd'; realm: string; path: string; anonymousPull: boolean }
+  | { kind: 'token'; realm: string; service: string; issuers: string[]; rootcertbundle?: string; jwks?: string; anonymousPull: boolean }
+  | { kind: 'issuer'; policy: string; key?: string; certificate?: string; issuer: string; service: string; realm?: string; ttlMs: number; anonymousPull: boolean };
+
+export interface TeamConfig {
+  auth?: AuthConfig;
+  tls?: TlsConfig;
+  debug?: { addr: string; metricsPath: string; prometheus: boolean };
+  notifications: EndpointConfig[];
+  gc?: { intervalMs: number; graceMs: number; deleteUntagged: boolean; dryRun: boolean };
+  uploadPurging?: { ageMs: number; intervalMs: number; dryRun: boolean };
+}
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
+const bool = (v: unknown, def: boolean): boolean => (v === undefined || v === null ? def : v === true || v === 'true');
+const dur = (v: unknown, def: number): number => (v === undefined || v === null ? def : parseDuration(v) ?? def);
+
+function need(o: Obj, key: string, at: string): string {
+  const v = o[key];
+  if (typeof v !== 'string' || v === '') throw new UsageError(`config: ${at}.${key} is required`);
+  return v;
+}
+
+function file(o: Obj, key: string, at: string, required = true): string | undefined {
+  const v = required ? need(o, key, at) : (o[key] as string | undefined);
+  if (v !== undefined && !existsSync(v)) throw new UsageError(`config: ${at}.${key}: file ${v} does not exist`);
+  return v;
+}
+
+function parseAuth(a: Obj): AuthConfig | undefined {
+  const kinds = Object.keys(a).filter((k) => a[k] !== null && a[k] !== undefined);
+  if (kinds.length === 0) return undefined;
+  if (kinds.length > 1) throw new UsageError(`config: auth: configure one access controller, not ${kinds.join(' and ')}`);
+  const kind = kinds[0]!;
+  const c = obj(a[kind]);
+  const at = `auth.${kind}`;
+  if (kind === 'htpasswd') return { kind, realm: need(c, 'realm', at), path: file(c, 'path', at)!, anonymousPull: bool(c.anonymouspull, false) };
+  if (kind === 'token') {
+    if (c.rootcertbundle === undefined && c.jwks === undefined) throw new UsageError(`config: ${at}: set rootcertbundle or jwks (the keys tokens are signed with)`);
+    return {
+      kind, realm: need(c, 'realm', at), service: need(c, 'service', at), issuers: [need(c, 'issuer', at)],
+      rootcertbundle: file(c, 'rootcertbundle', at, false), jwks: file(c, 'jwks', at, false), anonymousPull: bool(c.anonymouspull, false),
+    };
+  }
+  if (kind === 'tokenissuer') {
+    return {
+      kind: 'issuer', policy: file(c, 'policy', at)!, key: file(c, 'key', at, false), certificate: file(c, 'certificate', at, false),
+      issuer: (c.issuer as string | undefined) ?? 'dist-token-issuer', service: (c.service as string | undefined) ?? 'dist-registry',
+      realm: c.realm as string | undefined, ttlMs: dur(c.expiration, 300_000), anonymousPull: bool(c.anonymouspull, false),
+    };
+  }
+  throw new UsageError(`config: ${at}: access controller not supported by dist serve (use htpasswd, token or tokenissuer)`);
+}
+
+/** Parse the team sections of a validated document (see config-schema.ts). */
+export function parseTeamConfig(root: Obj): TeamConfig {
+  const http = obj(root.http);
+  const storage = obj(root.storage);
+  const out: TeamConfig = { notifications: parseNotifications(root.notifications) };
+  out.auth = parseAuth(obj(root.auth));
+  if (http.tls !== undefined && http.tls !== null) {
+    const t = obj(http.tls);
+    if (t.letsencrypt !== undefined) throw new UsageError('config: http.tls.letsencrypt is not supported by dist serve');
+    out.tls = { certificate: file(t, 'certificate', 'http.tls')!, key: need(t, 'key', 'http.tls'), clientcas: t.clientcas as string[] | undefined, minimumtls: t.minimumtls as string | undefined };
+    (out.tls.clientcas ?? []).forEach((p, i) => { if (!existsSync(p)) throw new UsageError(`config: http.tls.clientcas[${i}]: file ${p} does not exist`); });
+  }
+  const debug = obj(http.debug);
+  if (typeof debug.addr === 'string' && debug.addr) {
+    const prom = obj(debug.prometheus);
+    out.debug = { addr: debug.addr, prometheus: bool(prom.enabled, true), metricsPath: (prom.path as string | undefined) ?? '/metrics' };
+  }
+  const gc = obj(storage.gc);
+  if (bool(gc.enabled, false)) {
+    out.gc = { intervalMs: dur(gc.interval, 3_600_000), graceMs: dur(gc.graceperiod, 3_600_000), deleteUntagged: bool(gc.deleteuntagged, false), dryRun: bool(gc.dryrun, false) };
+  }
+  const up = obj(obj(storage.maintenance).uploadpurging);
+  if (bool(up.enabled, true)) out.uploadPurging = { ageMs: dur(up.age, 168 * 3_600_000), intervalMs: dur(up.interval, 24 * 3_600_000), dryRun: bool(up.dryrun, false) };
+  return out;
+}

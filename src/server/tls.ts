@@ -1,0 +1,91 @@
+import { readFileSync, statSync } from 'node:fs';
+import { createServer, type ServerOptions } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { UsageError } from '../errors/errors.js';
+
+/** `http.tls` (distribution's keys). */
+export interface TlsConfig {
+  certificate: string;
+  key: string;
+  /** CA bundles whose client certificates are required (mutual TLS). */
+  clientcas?: string[];
+  /** `tls1.2` (default) or `tls1.3`. */
+  minimumtls?: string;
+}
+
+function read(path: string, key: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new UsageError(`config: ${key}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/**
+ * Build HTTPS server options from `http.tls`. Refuses a private key that group or others can
+ * read or write (as ssh does), with the chmod that fixes it.
+ */
+export function loadTls(cfg: TlsConfig): ServerOptions {
+  let mode: number;
+  try {
+    mode = statSync(cfg.key).mode;
+  } catch (e) {
+    throw new UsageError(`config: http.tls.key: cannot read ${cfg.key}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if ((mode & 0o077) !== 0) {
+    throw new UsageError(`http.tls.key: refusing to start: private key ${cfg.key} is accessible by group/others (mode ${(mode & 0o777).toString(8).padStart(4, '0')}); run: chmod 600 ${cfg.key}`);
+  }
+  const min = cfg.minimumtls ?? 'tls1.2';
+  if (min !== 'tls1.2' && min !== 'tls1.3') throw new UsageError(`config: http.tls.minimumtls must be tls1.2 or tls1.3 (got "${min}")`);
+  const opts: ServerOptions = {
+    cert: read(cfg.certificate, 'http.tls.certificate'),
+    key: read(cfg.key, 'http.tls.key'),
+    minVersion: min === 'tls1.3' ? 'TLSv1.3' : 'TLSv1.2',
+    ALPNProtocols: ['http/1.1'],
+  };
+  if (cfg.clientcas && cfg.clientcas.length > 0) {
+    opts.ca = cfg.clientcas.map((p, i) => read(p, `http.tls.clientcas[${i}]`));
+    opts.requestCert = true;
+    opts.rejectUnauthorized = true;
+  }
+  return opts;
+}
+
+/** Listen with HTTPS (same contract as listen.ts's plain listener). */
+export async function listenTls(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  addr: { host: string; port: number },
+  tls: ServerOptions,
+  onClientError?: (err: NodeJS.ErrnoException) => void,
+): Promise<{ server: import('node:https').Server; url: string; host: string; port: number; close(graceMs?: number): Promise<void> }> {
+  const server = createServer({ ...tls, requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000 }, handler);
+  server.on('tlsClientError', (err: NodeJS.ErrnoException) => onClientError?.(err));
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    onClientError?.(err);
+    socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(addr.port, addr.host || undefined, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const a = server.address() as AddressInfo;
+  const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  return {
+    server,
+    url: `https://${host}:${a.port}`,
+    host: `${host}:${a.port}`,
+    port: a.port,
+    async close(graceMs = 10_000) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+      timer.unref();
+      await closed;
+      clearTimeout(timer);
+    },
+  };
+}
