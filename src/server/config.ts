@@ -11,6 +11,13 @@ export interface ServeConfig {
   secret?: string;
   logLevel?: LogLevel;
   readOnly?: boolean;
+  /** storage.s3 (distribution's keys, passed to the S3 driver as they are): selects S3 storage. */
+  s3?: Record<string, unknown>;
+  /** storage.redirect: blob GET/HEAD answer 307 to a presigned store URL. Off unless `enabled: true` or `disable: false`. */
+  redirect?: boolean;
+  /** The top-level `redis` section and storage.cache.blobdescriptor (`redis` enables the shared cache). */
+  redis?: Record<string, unknown>;
+  blobDescriptorCache?: string;
 }
 
 type Obj = Record<string, unknown>;
@@ -28,6 +35,8 @@ function bool(v: unknown, key: string): boolean | undefined {
   if (v === 'true' || v === 'false') return v === 'true';
   throw new UsageError(`config: ${key} must be true or false`);
 }
+
+const negate = (b: boolean | undefined): boolean | undefined => (b === undefined ? undefined : !b);
 
 /** Parse distribution YAML text (storage.filesystem.rootdirectory, storage.delete.enabled, http.addr, http.secret, log.level, storage.maintenance.readonly.enabled). */
 export function parseConfig(text: string, env: NodeJS.ProcessEnv = {}): ServeConfig {
@@ -49,6 +58,10 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = {}): ServeCon
     secret: str(env.REGISTRY_HTTP_SECRET ?? http.secret, 'http.secret'),
     logLevel: level,
     readOnly: bool(obj(obj(storage.maintenance).readonly).enabled, 'storage.maintenance.readonly.enabled'),
+    s3: storage.s3 === undefined ? undefined : obj(storage.s3),
+    redirect: bool(obj(storage.redirect).enabled, 'storage.redirect.enabled') ?? negate(bool(obj(storage.redirect).disable, 'storage.redirect.disable')),
+    redis: root.redis === undefined ? undefined : obj(root.redis),
+    blobDescriptorCache: str(obj(storage.cache).blobdescriptor, 'storage.cache.blobdescriptor'),
   };
 }
 

@@ -28,6 +28,8 @@ export interface Ctx {
   query: URLSearchParams;
   storage: RegistryStorage;
   deleteEnabled: boolean;
+  /** storage.redirect: answer blob GET/HEAD with a 307 to the store when the driver can presign. */
+  redirect?: boolean;
   uploadState: UploadState;
   log: Logger;
   emit(e: Omit<RegistryEvent, 'request' | 'actor'>): void;

@@ -28,6 +28,8 @@ export interface RegistryOptions {
   deleteEnabled?: boolean;
   /** `http.secret`: when set, upload Locations carry an HMAC'd `_state` that is checked when sent back. */
   secret?: string;
+  /** storage.redirect: blob GET/HEAD answer 307 to the driver's presigned URL when it has one (default false). */
+  redirect?: boolean;
   /** Structured logger (default: JSON lines on stderr at `info`). */
   log?: Logger;
   auth?: AuthHook;
@@ -89,6 +91,7 @@ export function createRegistry(opts: RegistryOptions): RegistryHandler {
         query,
         storage,
         deleteEnabled,
+        redirect: opts.redirect === true,
         uploadState,
         log,
         emit(e) {

@@ -1,4 +1,4 @@
-import { FilesystemDriver } from '../storage/driver/filesystem.js';
+import { openDriver } from '../storage/driver/from-config.js';
 import { UsageError } from '../errors/errors.js';
 import { loadConfig, type ServeConfig } from './config.js';
 import { listen, parseAddr, type RunningServer } from './listen.js';
@@ -42,14 +42,18 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer & { 
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  // storage.s3 / redis selection (S3 driver owner): the filesystem unless configured otherwise.
+  const opened = await openDriver({ dir: r.dir, s3: cfg.s3, redis: cfg.redis, blobDescriptorCache: cfg.blobDescriptorCache });
   const handler = createRegistry({
     log: createLogger(r.logLevel),
     ...opts.registry,
-    driver: new FilesystemDriver(r.dir),
+    driver: opened.driver,
     readOnly: r.readOnly,
     deleteEnabled: r.deleteEnabled,
     secret: r.secret,
+    redirect: cfg.redirect ?? false,
   });
   const running = await listen(handler, addr);
-  return { ...running, dir: r.dir };
+  const close = running.close.bind(running);
+  return { ...running, dir: cfg.s3 ? opened.description : r.dir, close: async (graceMs?: number) => { await close(graceMs); await opened.close(); } };
 }

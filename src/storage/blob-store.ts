@@ -26,6 +26,11 @@ export class BlobStore {
     }
   }
 
+  /** A URL the client can fetch the blob from directly (presigned), when the driver offers one. */
+  async redirectURL(digest: Digest, method: 'GET' | 'HEAD'): Promise<string | undefined> {
+    return this.driver.redirectURL?.(paths.blobData(digest), method);
+  }
+
   /** Small blobs (manifests): whole content. */
   async get(digest: Digest): Promise<Buffer> {
     try {

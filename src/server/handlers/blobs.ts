@@ -7,7 +7,7 @@ import { checkDigest, checkName } from '../validate.js';
 import { limitBytes } from '../limit.js';
 
 /** `GET`/`HEAD /v2/<name>/blobs/<digest>`, with `Range` (206/416) and `If-None-Match` (304). */
-export const getBlob: Handler = async ({ req, res, params, storage, emit }) => {
+export const getBlob: Handler = async ({ req, res, params, storage, emit, redirect }) => {
   const name = checkName(params.name);
   const digest = checkDigest(params.digest);
   const size = await storage.repoBlobs.stat(name, digest);
@@ -18,6 +18,11 @@ export const getBlob: Handler = async ({ req, res, params, storage, emit }) => {
     'Cache-Control': 'max-age=31536000',
   };
   if (etagMatches(req, digest)) return sendEmpty(res, 304, headers);
+  const location = redirect ? await storage.blobs.redirectURL(digest, req.method === 'HEAD' ? 'HEAD' : 'GET') : undefined;
+  if (location) {
+    if (req.method !== 'HEAD') emit({ action: 'pull', kind: 'blob', repository: name, digest, size, mediaType: 'application/octet-stream' });
+    return sendEmpty(res, 307, { 'Docker-Content-Digest': digest, Location: location });
+  }
   const range = parseRange(req.headers.range, size);
   if (range === 'unsatisfiable') {
     throw new RegistryError('RANGE_INVALID', `range not satisfiable for a blob of ${size} bytes`, undefined, { headers: { 'Content-Range': `bytes */${size}` } });

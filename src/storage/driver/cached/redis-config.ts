@@ -1,4 +1,5 @@
 import type { RedisOptions } from 'ioredis';
+import { UsageError } from '../../../errors/errors.js';
 
 /** distribution's top-level `redis` section, parsed. */
 export interface RedisConfig {
@@ -14,7 +15,7 @@ export interface RedisConfig {
   pool: { maxIdle?: number; maxActive?: number; idleTimeoutMs?: number };
 }
 
-export class RedisConfigError extends Error {}
+export class RedisConfigError extends UsageError {}
 
 /** Go durations as distribution writes them (`10ms`, `5s`, `1m30s`), or plain nanoseconds. */
 export function parseGoDuration(v: unknown, name: string): number | undefined {

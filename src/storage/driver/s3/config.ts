@@ -1,4 +1,5 @@
 import { type ObjectCannedACL, S3Client, type S3ClientConfig, type ServerSideEncryption, type StorageClass } from '@aws-sdk/client-s3';
+import { UsageError } from '../../../errors/errors.js';
 
 const MiB = 1024 * 1024;
 /** S3's smallest allowed non-final multipart part. */
@@ -29,7 +30,7 @@ export interface S3DriverOptions {
   redirectExpiry: number;
 }
 
-export class S3ConfigError extends Error {}
+export class S3ConfigError extends UsageError {}
 
 function str(v: unknown): string | undefined {
   if (v === undefined || v === null || v === '') return undefined;
@@ -98,6 +99,9 @@ export function endpointURL(o: S3DriverOptions): string | undefined {
  * Checksums only WHEN_REQUIRED: S3-compatible stores (Ceph pacific) reject the aws-chunked trailer.
  */
 export function makeS3Client(o: S3DriverOptions): S3Client {
+  // dist pins an SDK release that supports Node 20 on purpose; its "newer releases need Node 22"
+  // warning would print on every `dist serve` start. Users can still set the variable themselves.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const cfg: S3ClientConfig = {
     region: o.region,
     forcePathStyle: o.forcePathStyle,

@@ -1,0 +1,63 @@
+import { UsageError } from '../../errors/errors.js';
+import { FilesystemDriver } from './filesystem.js';
+import type { StorageDriver } from './driver.js';
+
+/** Which storage a `dist serve` instance uses, from distribution's config keys. */
+export interface DriverConfig {
+  /** storage.filesystem.rootdirectory (used when no other driver is configured). */
+  dir: string;
+  /** storage.s3 parameters: selects the S3 driver. */
+  s3?: Record<string, unknown>;
+  /** The top-level `redis` section. */
+  redis?: Record<string, unknown>;
+  /** storage.cache.blobdescriptor: `redis` wraps the driver in the shared Redis cache. */
+  blobDescriptorCache?: string;
+}
+
+export interface OpenedDriver {
+  driver: StorageDriver;
+  /** Human-readable summary for the startup line. */
+  description: string;
+  /** Release sockets (S3 client, Redis connection). */
+  close(): Promise<void>;
+}
+
+/**
+ * Build the driver: S3 when `storage.s3` is set, else the filesystem; wrapped in the Redis
+ * blob-descriptor cache when `storage.cache.blobdescriptor: redis` (distribution's switch) and
+ * `redis.addr` are set. Heavy modules (AWS SDK, ioredis) load only when configured.
+ */
+export async function openDriver(c: DriverConfig): Promise<OpenedDriver> {
+  let driver: StorageDriver;
+  let description: string;
+  const closers: Array<() => Promise<void>> = [];
+  if (c.s3) {
+    const { S3Driver } = await import('./s3.js');
+    const s3 = S3Driver.fromParameters(c.s3);
+    driver = s3;
+    description = `s3 bucket ${s3.options.bucket}${s3.options.rootDirectory ? `/${s3.options.rootDirectory}` : ''}`;
+    closers.push(async () => s3.destroy());
+  } else {
+    driver = new FilesystemDriver(c.dir);
+    description = c.dir;
+  }
+  const cacheKind = c.blobDescriptorCache?.toLowerCase();
+  if (cacheKind === 'redis') {
+    if (!c.redis || !c.redis.addr) throw new UsageError('storage.cache.blobdescriptor is redis but redis.addr is not set');
+    const { parseRedisConfig } = await import('./cached/redis-config.js');
+    const { RedisPathCache } = await import('./cached/redis-cache.js');
+    const { CachingDriver } = await import('./cached/caching-driver.js');
+    const rc = parseRedisConfig(c.redis);
+    const cache = new RedisPathCache(rc);
+    driver = new CachingDriver(driver, cache);
+    description += ` (redis cache ${rc.host}:${rc.port}/${rc.db})`;
+    closers.push(() => cache.close());
+  }
+  return {
+    driver,
+    description,
+    async close() {
+      for (const f of closers) await f().catch(() => undefined);
+    },
+  };
+}
