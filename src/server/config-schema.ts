@@ -22,7 +22,7 @@ export const CONFIG_SCHEMA: Spec = {
       uploadpurging: { enabled: 'bool', age: 'duration', interval: 'duration', dryrun: 'bool' },
       readonly: { enabled: 'bool' },
     },
-    redirect: { disable: 'bool' },
+    redirect: { disable: 'bool', enabled: 'bool' },
     tag: { concurrencylimit: 'int' },
     gc: { enabled: 'bool', interval: 'duration', graceperiod: 'duration', deleteuntagged: 'bool', dryrun: 'bool' },
   },

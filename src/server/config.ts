@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { UsageError } from '../errors/errors.js';
 import { isLogLevel, type LogLevel } from './log.js';
+import { validateConfigKeys } from './config-schema.js';
+import { parseTeamConfig, type TeamConfig } from './team-config.js';
 
 /** The keys of distribution's YAML configuration that `dist serve` applies. */
 export interface ServeConfig {
@@ -18,6 +20,8 @@ export interface ServeConfig {
   /** The top-level `redis` section and storage.cache.blobdescriptor (`redis` enables the shared cache). */
   redis?: Record<string, unknown>;
   blobDescriptorCache?: string;
+  /** auth, http.tls, http.debug, notifications, storage.gc, upload purging (team-config.ts). */
+  team?: TeamConfig;
 }
 
 type Obj = Record<string, unknown>;
@@ -47,6 +51,7 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = {}): ServeCon
     throw new UsageError(`config: invalid YAML: ${(e as Error).message.split('\n')[0]}`);
   }
   const root = obj(doc);
+  validateConfigKeys(root); // unknown keys and wrong types stop the start, naming the key
   const storage = obj(root.storage);
   const http = obj(root.http);
   const level = str(env.REGISTRY_LOG_LEVEL ?? obj(root.log).level, 'log.level');
@@ -62,6 +67,7 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = {}): ServeCon
     redirect: bool(obj(storage.redirect).enabled, 'storage.redirect.enabled') ?? negate(bool(obj(storage.redirect).disable, 'storage.redirect.disable')),
     redis: root.redis === undefined ? undefined : obj(root.redis),
     blobDescriptorCache: str(obj(storage.cache).blobdescriptor, 'storage.cache.blobdescriptor'),
+    team: parseTeamConfig(root),
   };
 }
 

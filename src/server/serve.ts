@@ -4,6 +4,8 @@ import { loadConfig, type ServeConfig } from './config.js';
 import { listen, parseAddr, type RunningServer } from './listen.js';
 import { createLogger, type LogLevel } from './log.js';
 import { createRegistry, type RegistryOptions } from './registry.js';
+import { setupTeam } from './team.js';
+import { applyTeamFlags, type TeamFlags } from './team-config.js';
 
 /** Command-line settings of `dist serve`; each one overrides the config file. */
 export interface ServeOptions {
@@ -15,13 +17,15 @@ export interface ServeOptions {
   logLevel?: LogLevel;
   /** Extra registry options (auth, events…), for embedding. */
   registry?: Partial<Omit<RegistryOptions, 'driver'>>;
+  /** Auth/TLS/debug flags (team-config.ts), over the config's team sections. */
+  team?: TeamFlags;
 }
 
 export const DEFAULT_DIR = './data';
 export const DEFAULT_ADDR = '127.0.0.1:5000';
 
 /** Resolve flags over config over defaults. */
-export function resolveServe(opts: ServeOptions, cfg: ServeConfig = {}): Required<Omit<ServeOptions, 'config' | 'registry'>> & { secret?: string } {
+export function resolveServe(opts: ServeOptions, cfg: ServeConfig = {}): Required<Omit<ServeOptions, 'config' | 'registry' | 'team'>> & { secret?: string } {
   return {
     dir: opts.dir ?? cfg.rootDirectory ?? DEFAULT_DIR,
     addr: opts.addr ?? cfg.addr ?? DEFAULT_ADDR,
@@ -33,7 +37,7 @@ export function resolveServe(opts: ServeOptions, cfg: ServeConfig = {}): Require
 }
 
 /** Start `dist serve`: a filesystem-backed registry listening on the resolved address. */
-export async function startServe(opts: ServeOptions): Promise<RunningServer & { dir: string }> {
+export async function startServe(opts: ServeOptions): Promise<RunningServer & { dir: string; banner?: string[] }> {
   const cfg = opts.config ? await loadConfig(opts.config) : {};
   const r = resolveServe(opts, cfg);
   let addr: { host: string; port: number };
@@ -44,16 +48,20 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer & { 
   }
   // storage.s3 / redis selection (S3 driver owner): the filesystem unless configured otherwise.
   const opened = await openDriver({ dir: r.dir, s3: cfg.s3, redis: cfg.redis, blobDescriptorCache: cfg.blobDescriptorCache });
+  const log = createLogger(r.logLevel);
+  // auth, TLS, notifications, online GC, metrics/health (issue 5 owner: team.ts)
+  const team = await setupTeam(applyTeamFlags(cfg.team, opts.team), { dir: r.dir, log });
   const handler = createRegistry({
-    log: createLogger(r.logLevel),
+    log,
+    ...team.registryOptions,
     ...opts.registry,
-    driver: opened.driver,
+    driver: team.wrapDriver(opened.driver),
     readOnly: r.readOnly,
     deleteEnabled: r.deleteEnabled,
     secret: r.secret,
     redirect: cfg.redirect ?? false,
   });
-  const running = await listen(handler, addr);
+  const running = await team.listen(handler, addr);
   const close = running.close.bind(running);
-  return { ...running, dir: cfg.s3 ? opened.description : r.dir, close: async (graceMs?: number) => { await close(graceMs); await opened.close(); } };
+  return { ...running, dir: cfg.s3 ? opened.description : r.dir, banner: team.banner, close: async (graceMs?: number) => { await close(graceMs); await team.close(); await opened.close(); } };
 }

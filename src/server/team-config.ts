@@ -86,3 +86,43 @@ export function parseTeamConfig(root: Obj): TeamConfig {
   if (bool(up.enabled, true)) out.uploadPurging = { ageMs: dur(up.age, 168 * 3_600_000), intervalMs: dur(up.interval, 24 * 3_600_000), dryRun: bool(up.dryrun, false) };
   return out;
 }
+
+/** `dist serve` flags that stand in for team config keys (each overrides the config file). */
+export interface TeamFlags {
+  /** `--htpasswd FILE`: auth.htpasswd with realm "dist". */
+  htpasswd?: string;
+  /** `--token-issuer POLICY`: the built-in token issuer (auth.tokenissuer.policy). */
+  tokenIssuer?: string;
+  /** `--anonymous-pull`: pulls without credentials. */
+  anonymousPull?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsClientCa?: string[];
+  /** `--debug-addr HOST:PORT`: http.debug.addr. */
+  debugAddr?: string;
+}
+
+export function applyTeamFlags(cfg: TeamConfig | undefined, f: TeamFlags = {}): TeamConfig {
+  const out: TeamConfig = { ...(cfg ?? { notifications: [] }) };
+  if (f.htpasswd && f.tokenIssuer) throw new UsageError('--htpasswd and --token-issuer cannot be combined');
+  if (f.htpasswd) {
+    if (!existsSync(f.htpasswd)) throw new UsageError(`--htpasswd: file ${f.htpasswd} does not exist`);
+    out.auth = { kind: 'htpasswd', realm: 'dist', path: f.htpasswd, anonymousPull: false };
+  }
+  if (f.tokenIssuer) {
+    if (!existsSync(f.tokenIssuer)) throw new UsageError(`--token-issuer: policy file ${f.tokenIssuer} does not exist`);
+    const prev = out.auth?.kind === 'issuer' ? out.auth : undefined;
+    out.auth = { kind: 'issuer', policy: f.tokenIssuer, key: prev?.key, certificate: prev?.certificate, issuer: prev?.issuer ?? 'dist-token-issuer', service: prev?.service ?? 'dist-registry', realm: prev?.realm, ttlMs: prev?.ttlMs ?? 300_000, anonymousPull: false };
+  }
+  if (f.anonymousPull) {
+    if (!out.auth) throw new UsageError('--anonymous-pull needs an access controller (--htpasswd, --token-issuer or auth in the config)');
+    out.auth = { ...out.auth, anonymousPull: true };
+  }
+  if (f.tlsCert || f.tlsKey) {
+    if (!f.tlsCert || !f.tlsKey) throw new UsageError('--tls-cert and --tls-key go together');
+    if (!existsSync(f.tlsCert)) throw new UsageError(`--tls-cert: file ${f.tlsCert} does not exist`);
+    out.tls = { certificate: f.tlsCert, key: f.tlsKey, clientcas: f.tlsClientCa ?? out.tls?.clientcas, minimumtls: out.tls?.minimumtls };
+  }
+  if (f.debugAddr) out.debug = { addr: f.debugAddr, prometheus: true, metricsPath: out.debug?.metricsPath ?? '/metrics' };
+  return out;
+}

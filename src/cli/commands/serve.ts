@@ -6,6 +6,13 @@ interface ServeFlags {
   readOnly?: boolean;
   delete?: boolean;
   logLevel?: 'error' | 'warn' | 'info' | 'debug';
+  htpasswd?: string;
+  tokenIssuer?: string;
+  anonymousPull?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsClientCa?: string[];
+  debugAddr?: string;
 }
 
 /** `dist serve [DIR]`: run the registry until SIGINT/SIGTERM. */
@@ -20,6 +27,13 @@ export function register(program: Command): void {
     .option('--delete', 'allow DELETE of manifests, tags and blobs (the default)')
     .option('--no-delete', 'refuse DELETE with UNSUPPORTED (405)')
     .addOption(new Option('--log-level <level>', 'access/error log level on stderr').choices(['error', 'warn', 'info', 'debug']))
+    .option('--htpasswd <file>', 'require Basic auth against a bcrypt htpasswd file (auth.htpasswd)')
+    .option('--token-issuer <policy>', 'token auth with the built-in issuer at /token, users and rules from a YAML policy (auth.tokenissuer)')
+    .option('--anonymous-pull', 'let requests without credentials pull; writes still need them')
+    .option('--tls-cert <file>', 'serve HTTPS with this certificate (http.tls.certificate)')
+    .option('--tls-key <file>', 'private key for --tls-cert, mode 0600 (http.tls.key)')
+    .option('--tls-client-ca <file...>', 'require client certificates signed by these CAs (mutual TLS)')
+    .option('--debug-addr <host:port>', 'serve /debug/health and /metrics on this address (http.debug.addr)')
     .action(async (dir: string | undefined, flags: ServeFlags) => {
       const { startServe } = await import('../../server/serve.js');
       const running = await startServe({
@@ -29,8 +43,10 @@ export function register(program: Command): void {
         readOnly: flags.readOnly,
         deleteEnabled: flags.delete,
         logLevel: flags.logLevel,
+        team: { htpasswd: flags.htpasswd, tokenIssuer: flags.tokenIssuer, anonymousPull: flags.anonymousPull, tlsCert: flags.tlsCert, tlsKey: flags.tlsKey, tlsClientCa: flags.tlsClientCa, debugAddr: flags.debugAddr },
       });
       process.stderr.write(`dist serve: listening on ${running.url} (data in ${running.dir})\n`);
+      for (const line of running.banner ?? []) process.stderr.write(`dist serve: ${line}\n`);
       const signal = await new Promise<NodeJS.Signals>((resolve) => {
         process.once('SIGINT', () => resolve('SIGINT'));
         process.once('SIGTERM', () => resolve('SIGTERM'));

@@ -1,0 +1,74 @@
+import type { StorageDriver } from '../storage/driver/driver.js';
+import { collectGarbage, type GcReport } from '../storage/gc.js';
+import type { GcGuard } from '../storage/gc/guard.js';
+import { purgeUploads } from '../storage/gc/uploads.js';
+import type { Logger } from './observe/log.js';
+import type { Metrics } from './observe/metrics.js';
+
+export interface MaintenanceOptions {
+  /** The raw driver (GC must not touch digests through the guard). */
+  driver: StorageDriver;
+  guard: GcGuard;
+  gc?: { intervalMs: number; graceMs: number; deleteUntagged: boolean; dryRun: boolean };
+  uploadPurging?: { ageMs: number; intervalMs: number; dryRun: boolean };
+  log: Logger;
+  metrics?: Metrics;
+}
+
+/** Periodic online GC and upload purging while serving. Runs never overlap; timers do not keep the process alive. */
+export class Maintenance {
+  private timers: NodeJS.Timeout[] = [];
+  private running: Promise<unknown> = Promise.resolve();
+  private stopped = false;
+
+  constructor(private readonly o: MaintenanceOptions) {}
+
+  start(): void {
+    if (this.o.gc) this.every(this.o.gc.intervalMs, () => this.collect());
+    if (this.o.uploadPurging) this.every(this.o.uploadPurging.intervalMs, () => this.purge());
+  }
+
+  private every(ms: number, fn: () => Promise<unknown>): void {
+    const t = setInterval(() => { if (!this.stopped) this.running = this.running.then(fn, fn); }, Math.max(10, ms));
+    t.unref();
+    this.timers.push(t);
+  }
+
+  /** One online GC cycle (also callable directly). */
+  async collect(): Promise<GcReport | undefined> {
+    const gc = this.o.gc;
+    if (!gc) return undefined;
+    const t0 = Date.now();
+    try {
+      const r = await collectGarbage(this.o.driver, { guard: this.o.guard, gracePeriodMs: gc.graceMs, deleteUntagged: gc.deleteUntagged, dryRun: gc.dryRun });
+      this.o.metrics?.gcRuns.inc({ outcome: 'ok' });
+      this.o.metrics?.gcDeleted.inc(r.deleted.length);
+      this.o.metrics?.gcProtected.inc(r.protected.length);
+      this.o.metrics?.gcLastRun.set(Date.now() / 1000);
+      this.o.log.info('gc: cycle done', { marked: r.marked, eligible: r.eligible.length, deleted: r.deleted.length, protected: r.protected.length, manifests: r.manifests.length, dry_run: gc.dryRun, duration_ms: Date.now() - t0 });
+      return r;
+    } catch (e) {
+      this.o.metrics?.gcRuns.inc({ outcome: 'error' });
+      this.o.log.error('gc: cycle failed', { error: (e as Error).message });
+      return undefined;
+    }
+  }
+
+  async purge(): Promise<void> {
+    const up = this.o.uploadPurging;
+    if (!up) return;
+    try {
+      const r = await purgeUploads(this.o.driver, { ageMs: up.ageMs, dryRun: up.dryRun });
+      this.o.metrics?.uploadsPurged.inc(up.dryRun ? 0 : r.purged.length);
+      if (r.purged.length) this.o.log.info('upload purging: removed abandoned uploads', { purged: r.purged.length, dry_run: up.dryRun });
+    } catch (e) {
+      this.o.log.error('upload purging failed', { error: (e as Error).message });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    await this.running.catch(() => {});
+  }
+}
