@@ -23,6 +23,9 @@ export async function responseError(res: HttpResponse, what: string, notFound: E
     if (e.code === 'UNAUTHORIZED') Object.assign(err, { hint: 'run "dist login" or pass --creds' });
     return err;
   }
+  if (res.status === 400 && body && /HTTP request to an HTTPS server/i.test(body.toString('utf8'))) {
+    return Object.assign(new TransportError(`${prefix}the registry speaks HTTPS, not plain HTTP`), { hint: 'pass --ca-file FILE to trust its certificate, or --insecure' });
+  }
   const code = codeForStatus(res.status, notFound);
   if (code) {
     const err = new RegistryError(code, `${prefix}${statusText(res.status)}`, undefined, { headers: rangeHeader(res) });

@@ -5,6 +5,7 @@ import type { CredentialProvider } from '../auth/credentials.js';
 import { TokenClient } from '../auth/token.js';
 import { isLoopbackRegistry, registryHost } from '../ref/reference.js';
 import { createDispatcher, undiciHandler } from '../transport/base.js';
+import { httpsFallbackMiddleware } from '../transport/fallback.js';
 import { loggingMiddleware, type LogSink } from '../transport/logging.js';
 import { redirectMiddleware } from '../transport/redirect.js';
 import { retryMiddleware, type RetryOptions } from '../transport/retry.js';
@@ -52,12 +53,18 @@ export class RegistryClient {
     const ua = userAgentMiddleware(options.userAgent ?? DEFAULT_USER_AGENT);
     this.tokens = new TokenClient(compose(base, ua, retry, ...log));
     const credentials = options.credentials ?? defaultCredentials({ creds: options.creds });
-    this.handler = compose(base, ua, retry, authMiddleware({ credentials, tokens: this.tokens }), redirectMiddleware(), ...log);
+    const fallback = httpsFallbackMiddleware((host) => !options.plainHttp && isLoopbackRegistry(host));
+    this.handler = compose(base, ua, retry, authMiddleware({ credentials, tokens: this.tokens }), redirectMiddleware(), fallback, ...log);
   }
 
-  /** `http(s)://host[:port]` for a registry name (docker.io → registry-1.docker.io). */
+  /**
+   * `http(s)://host[:port]` for a registry name (docker.io → registry-1.docker.io). Loopback
+   * registries use plain HTTP, unless TLS options (--ca-file, --insecure) are given: then HTTPS
+   * is tried first, falling back to HTTP when the port speaks plain HTTP.
+   */
   origin(registry: string): URL {
-    const plain = this.options.plainHttp || isLoopbackRegistry(registry);
+    const tlsHinted = !!(this.options.caFile || this.options.insecure);
+    const plain = this.options.plainHttp || (isLoopbackRegistry(registry) && !tlsHinted);
     return new URL(`${plain ? 'http' : 'https'}://${registryHost(registry)}`);
   }
 

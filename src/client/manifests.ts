@@ -81,7 +81,8 @@ export class ManifestClient {
     await discard(res);
     if (res.status === 404) return undefined;
     if (res.status !== 200) {
-      if (res.status === 405 || res.status >= 500) return (await this.get(reference, opts)).descriptor;
+      // HEAD has no body to explain itself: a GET gets the registry's error envelope
+      if (res.status === 400 || res.status === 405 || res.status >= 500) return (await this.get(reference, opts)).descriptor;
       throw await responseError(res, `manifest ${this.ctx.repository}:${reference}`, 'MANIFEST_UNKNOWN');
     }
     const claimed = header(res, 'docker-content-digest');

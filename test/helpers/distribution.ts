@@ -17,7 +17,7 @@ export function freePort(): Promise<number> {
 }
 
 export interface DistributionOptions {
-  /** Extra YAML appended at top level (e.g. an `auth:` block). */
+  /** Extra YAML appended at top level (e.g. an `auth:` block). `DIR/` and `HTPASSWD` are replaced by the temp dir paths. */
   extraYaml?: string;
   /** Extra YAML under `http:` (e.g. `tls:`), indented by the caller with two spaces. */
   httpYaml?: string;
@@ -42,6 +42,7 @@ export async function startDistribution(opts: DistributionOptions = {}): Promise
   const dataDir = join(dir, 'data');
   for (let tries = 0; ; tries++) {
     const port = await freePort();
+    const fill = (y: string): string => y.replaceAll('DIR/', `${dir}/`).replaceAll('HTPASSWD', join(dir, 'htpasswd'));
     const cfg = [
       'version: 0.1',
       'log: { level: info, accesslog: { disabled: false } }',
@@ -51,8 +52,8 @@ export async function startDistribution(opts: DistributionOptions = {}): Promise
       'http:',
       `  addr: 127.0.0.1:${port}`,
       '  secret: dist-test-secret',
-      ...(opts.httpYaml ? [opts.httpYaml] : []),
-      ...(opts.extraYaml ? [opts.extraYaml] : []),
+      ...(opts.httpYaml ? [fill(opts.httpYaml)] : []),
+      ...(opts.extraYaml ? [fill(opts.extraYaml)] : []),
     ].join('\n');
     await writeFile(join(dir, 'registry.yml'), `${cfg}\n`);
     let out = '';
