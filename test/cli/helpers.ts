@@ -1,19 +1,24 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '../..');
 const BIN = resolve(ROOT, 'bin/dist.js');
 
-let built = false;
-/** Build once per test file (tsc emits even when another team's file has a type error). */
+/**
+ * Build once per vitest run (test files run in forks of one vitest process: a marker keyed by
+ * the parent pid). tsc emits even when another team's file has a type error.
+ */
 export function buildOnce(): void {
-  if (built) return;
+  const marker = join(tmpdir(), `dist-cli-build-${process.ppid}`);
+  if (existsSync(marker)) return;
   try {
     execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
   } catch {
     /* type errors elsewhere still emit */
   }
-  built = true;
+  writeFileSync(marker, String(Date.now()));
 }
 
 export interface RunResult {
@@ -48,3 +53,19 @@ export const resultOf = (r: RunResult): Record<string, unknown> => {
   return hit;
 };
 export const eventsOf = (r: RunResult, type: string): Array<Record<string, unknown>> => r.json.filter((o) => o.type === type);
+
+/** Spawn `node bin/dist.js ARGS` and hand back the child (to SIGKILL it mid-transfer). */
+export function spawnDist(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): { child: ReturnType<typeof spawn>; done: Promise<RunResult> } {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<RunResult>((res) =>
+    child.on('close', (code, signal) => {
+      const json = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      res({ code, signal, stdout, stderr, json });
+    }),
+  );
+  return { child, done };
+}

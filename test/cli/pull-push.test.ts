@@ -24,7 +24,7 @@ beforeAll(async () => {
   img = await randomImage({ layers: 3, size: 20_000 });
   srcDir = join(work, 'src-layout');
   await storeImage(await OciLayout.open(srcDir), img.blobs, 'v1');
-});
+}, 180_000);
 afterAll(async () => {
   await reg?.close();
 });
