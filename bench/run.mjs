@@ -12,6 +12,7 @@ import { seedRegistry } from './lib/seed.mjs';
 import { formatMarkdown, formatTable } from './lib/stats.mjs';
 import { detect } from './lib/tools.mjs';
 import { memoryFigures } from './lib/figures/memory.mjs';
+import { s3Figures } from './lib/figures/s3.mjs';
 import { servingFigures } from './lib/figures/serving.mjs';
 import { startupFigures } from './lib/figures/startup.mjs';
 import { transferFigures } from './lib/figures/transfer.mjs';
@@ -67,6 +68,7 @@ async function main() {
   if (['pull', 'push', 'repush', 'copy'].some((g) => groups.has(g))) { log('pull / push / re-push / copy'); await transferFigures(ctx, groups); }
   if (['manifest', 'blob', 'pushes'].some((g) => groups.has(g))) { log('serving'); await servingFigures(ctx, groups); }
   if (groups.has('memory')) { log('memory'); await memoryFigures(ctx); }
+  if (groups.has('s3')) { log('S3: dist serve vs docker-registry on one Ceph gateway'); await s3Figures(ctx, ROOT); }
 
   const secs = (performance.now() - T0) / 1000;
   const note = `${cpus().length} cores, load average ${load0.toFixed(2)} at start / ${loadavg()[0].toFixed(2)} at end; ` +

@@ -1,6 +1,6 @@
 // Command-line options of bench/run.mjs and the sizes each mode uses (pure; unit-tested).
 
-export const GROUPS = ['startup', 'pull', 'push', 'repush', 'copy', 'manifest', 'blob', 'pushes', 'memory'];
+export const GROUPS = ['startup', 'pull', 'push', 'repush', 'copy', 'manifest', 'blob', 'pushes', 'memory', 's3'];
 const ALIASES = { serving: ['manifest', 'blob', 'pushes'], transfer: ['pull', 'push', 'repush', 'copy'], serve: ['manifest', 'blob', 'pushes'] };
 
 export const USAGE = `usage: npm run bench -- [--quick] [--only GROUP[,GROUP…]] [--runs N] [--keep]
