@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -13,6 +13,14 @@ const BIN = resolve(ROOT, 'bin/dist.js');
 export function buildOnce(): void {
   const marker = join(tmpdir(), `dist-cli-build-${process.ppid}`);
   if (existsSync(marker)) return;
+  try {
+    mkdirSync(`${marker}.lock`);
+  } catch {
+    // another test file of this run is building: wait for it (up to 3 minutes)
+    const until = Date.now() + 180_000;
+    while (!existsSync(marker) && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    return;
+  }
   try {
     execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
   } catch {
