@@ -14,9 +14,10 @@ export async function serveHealth(driver: StorageDriver, res: ServerResponse): P
 }
 
 /**
- * Wrap the registry handler: count requests by route/method/status, duration, bytes in and out
- * (socket byte counters, so bodies are never touched), and answer `/debug/health` on the main
- * address too (as distribution does).
+ * Wrap the registry handler: count requests by route/method/status, duration, bytes in (body
+ * chunks as the HTTP parser pushes them into the request stream, counted without consuming
+ * them) and out (socket bytes written), and answer `/debug/health` on the main address too (as
+ * distribution does).
  */
 export function instrument(handler: NodeHandler, metrics: Metrics, driver: StorageDriver): NodeHandler {
   return (req, res) => {
@@ -29,13 +30,18 @@ export function instrument(handler: NodeHandler, metrics: Metrics, driver: Stora
     const route = matchRoute(path)?.route.name ?? 'unknown';
     const method = req.method ?? 'GET';
     const sock = req.socket;
-    const read0 = sock.bytesRead;
     const written0 = sock.bytesWritten;
+    let received = 0;
+    const push = req.push.bind(req);
+    req.push = (chunk: unknown, encoding?: BufferEncoding): boolean => {
+      if (chunk instanceof Uint8Array) received += chunk.length;
+      return push(chunk, encoding);
+    };
     const end = metrics.duration.startTimer({ route, method });
     res.once('close', () => {
       end();
       metrics.requests.inc({ route, method, status: String(res.statusCode) });
-      metrics.bytesIn.inc({ route }, Math.max(0, sock.bytesRead - read0));
+      metrics.bytesIn.inc({ route }, received);
       metrics.bytesOut.inc({ route }, Math.max(0, sock.bytesWritten - written0));
     });
     handler(req, res);

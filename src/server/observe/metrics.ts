@@ -23,7 +23,7 @@ export class Metrics {
     const registers = [this.registry];
     this.requests = new Counter({ name: 'dist_http_requests_total', help: 'HTTP requests by route, method and status', labelNames: ['route', 'method', 'status'], registers });
     this.duration = new Histogram({ name: 'dist_http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['route', 'method'], buckets: [0.005, 0.02, 0.1, 0.5, 2, 10, 60], registers });
-    this.bytesIn = new Counter({ name: 'dist_http_received_bytes_total', help: 'Bytes received (request headers and bodies)', labelNames: ['route'], registers });
+    this.bytesIn = new Counter({ name: 'dist_http_received_bytes_total', help: 'Request body bytes received', labelNames: ['route'], registers });
     this.bytesOut = new Counter({ name: 'dist_http_sent_bytes_total', help: 'Bytes sent (response headers and bodies)', labelNames: ['route'], registers });
     this.events = new Counter({ name: 'dist_registry_events_total', help: 'Registry events (push, pull, mount, delete) by target kind', labelNames: ['action', 'kind'], registers });
     this.uploads = new Counter({ name: 'dist_blob_uploads_total', help: 'Completed blob uploads (pushes and mounts)', registers });
