@@ -50,7 +50,7 @@ async function main() {
   const work = join(ROOT, 'bench', '.work', 'run');
   rmSync(work, { recursive: true, force: true });
   mkdirSync(join(work, 'logs'), { recursive: true });
-  const { tools, avail, missing } = await detect(ROOT);
+  const { tools, avail, missing } = await detect(ROOT, join(work, 'dist'));
   for (const m of missing) log(`MISSING ${m.name}: its rows are skipped. Install with: ${m.install}`);
   if (!avail.distBuild) log('dist is not built: run `npm run build` (npm run bench does it)');
   log(`dist: serve ${avail.distServer ? 'yes' : 'not available'}, pull/push ${avail.distClient ? 'yes' : 'not available'}, copy ${avail.distCopy ? 'yes' : 'not available'}`);

@@ -14,24 +14,28 @@ export async function measurePair(ctx, label, sides, runs = ctx.opts.runs) {
     const order = i % 2 === 0 ? ['peer', 'dist'] : ['dist', 'peer'];
     for (const side of order) {
       const fn = sides[side];
-      if (typeof fn !== 'function' || failed[side]) continue;
+      if (typeof fn !== 'function') continue;
       try {
         const v = await fn(i);
         if (v !== undefined) samples[side].push(v);
       } catch (e) {
-        failed[side] = `failed: ${String(e.message ?? e).split('\n')[0].slice(0, 60)}`;
-        ctx.log(`  ${label} [${side}] ${String(e.message ?? e).split('\n').slice(0, 4).join(' | ')}`);
+        const msg = String(e.message ?? e).split('\n')[0];
+        failed[side] ??= `failed: ${msg.slice(0, 70)}`;
+        ctx.log(`  ${label} [${side}] run ${i + 1} failed: ${String(e.message ?? e).split('\n').slice(0, 4).join(' | ')}`);
       }
     }
   }
-  const pick = (side) => (typeof sides[side] === 'string' ? sides[side] : failed[side] ?? (samples[side].length ? median(samples[side]) : 'no data'));
+  // A side that failed in some runs keeps the median of its good runs (the log says which failed).
+  const pick = (side) => (typeof sides[side] === 'string' ? sides[side] : samples[side].length ? median(samples[side]) : failed[side] ?? 'no data');
   return { dist: pick('dist'), peer: pick('peer'), samples };
 }
 
 /** Throw when a command result failed, with the tail of its stderr. */
 export function check(res, what) {
-  if (res.code !== 0) throw new Error(`${what} exited ${res.code}: ${res.stderr.trim().split('\n').slice(-3).join(' / ')}`);
-  return res;
+  if (res.code === 0) return res;
+  const lines = res.stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const key = lines.find((l) => /^(dist:|Error|.*level=fatal|.*Error:)/.test(l)) ?? lines[0] ?? '';
+  throw new Error(`${what} exited ${res.code}: ${key}${lines.length > 1 ? ` … ${lines[lines.length - 1]}` : ''}`);
 }
 
 /**

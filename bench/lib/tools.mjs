@@ -1,5 +1,5 @@
 // Which peers and which parts of dist exist on this machine; nothing is installed, only reported.
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, which } from './proc.mjs';
 
@@ -17,11 +17,25 @@ async function commands(distBin) {
   return new Set([...section.matchAll(/^ {2}([a-z][a-z-]*)/gm)].map((m) => m[1]));
 }
 
+/**
+ * Copy the built dist (build/, bin/, package.json; node_modules linked) to `dest`, so the whole run measures
+ * one build even if `npm run build` rewrites build/ meanwhile. Returns the snapshot's bin/dist.js.
+ */
+export function snapshotDist(repoRoot, dest) {
+  rmSync(dest, { recursive: true, force: true });
+  mkdirSync(join(dest, 'bin'), { recursive: true });
+  cpSync(join(repoRoot, 'build'), join(dest, 'build'), { recursive: true, filter: (p) => !p.endsWith('.map') && !p.endsWith('.d.ts') });
+  cpSync(join(repoRoot, 'bin', 'dist.js'), join(dest, 'bin', 'dist.js'));
+  cpSync(join(repoRoot, 'package.json'), join(dest, 'package.json'));
+  symlinkSync(join(repoRoot, 'node_modules'), join(dest, 'node_modules'), 'dir');
+  return join(dest, 'bin', 'dist.js');
+}
+
 /** Resolve tools; returns { tools, avail, missing: [{ name, install }] }. */
-export async function detect(repoRoot) {
-  const distBin = join(repoRoot, 'bin', 'dist.js');
-  const tools = { skopeo: which('skopeo'), dockerRegistry: which('docker-registry'), wrk: which('wrk'), time: which('/usr/bin/time'), distBin };
+export async function detect(repoRoot, snapshotDir) {
   const distBuild = existsSync(join(repoRoot, 'build', 'cli', 'main.js'));
+  const distBin = distBuild && snapshotDir ? snapshotDist(repoRoot, snapshotDir) : join(repoRoot, 'bin', 'dist.js');
+  const tools = { skopeo: which('skopeo'), dockerRegistry: which('docker-registry'), wrk: which('wrk'), time: which('/usr/bin/time'), distBin };
   const cmds = distBuild ? await commands(distBin) : new Set();
   const registered = async (_bin, c) => cmds.has(c);
   const avail = {

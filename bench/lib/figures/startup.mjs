@@ -14,6 +14,9 @@ export async function startupFigures(ctx) {
     peer: ctx.avail.skopeo ? version(ctx.tools.skopeo, ['--version']) : 'missing: skopeo',
   }, n);
   ctx.addRow({ figure: 'start-up: --version', unit: 'ms', ...v, peerName: 'skopeo', target: { max: 150, unit: 'ms' } });
+  // Reference: what Node itself costs to start on this machine right now (dist cannot go below it).
+  const floor = await measurePair(ctx, 'node -e 0', { dist: version(process.execPath, ['-e', '0']), peer: '-' }, n);
+  ctx.addRow({ figure: 'start-up: bare `node -e 0` (reference)', unit: 'ms', ...floor });
 
   const ready = (kind) => serverMissing(ctx, kind) ?? (async (i) => {
     const dir = join(ctx.work, `ready-${kind}-${i}`);
