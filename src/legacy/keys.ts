@@ -1,4 +1,5 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, X509Certificate, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { DistError } from '../errors/errors.js';
 import { keyIdOf } from './keyid.js';
 
 export type Curve = 'P-256' | 'P-384' | 'P-521';
@@ -10,8 +11,12 @@ const CURVES: Record<string, { crv: Curve; alg: SigningAlgorithm }> = {
   secp521r1: { crv: 'P-521', alg: 'ES512' },
 };
 
-/** Thrown for unreadable or unsupported key material. */
-export class KeyError extends Error {}
+/** Unreadable or unsupported key material: a usage error (exit code 2). */
+export class KeyError extends DistError {
+  constructor(message: string) {
+    super('USAGE', message);
+  }
+}
 
 export interface GenerateOptions {
   type?: 'ec' | 'rsa';
