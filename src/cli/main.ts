@@ -17,7 +17,7 @@ import { register as serve } from './commands/serve.js';
 import { register as sign } from './commands/sign.js';
 import { register as tag } from './commands/tag.js';
 import { register as tags } from './commands/tags.js';
-import { register as tarsum } from './commands/tarsum.js';
+import { register as tarsum, routeTarsumVersion } from './commands/tarsum.js';
 import { register as tokenServer } from './commands/token-server.js';
 import { register as verify } from './commands/verify.js';
 
@@ -51,7 +51,7 @@ export function buildProgram(): Command {
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(routeTarsumVersion(argv));
     return typeof process.exitCode === 'number' ? process.exitCode : Exit.OK;
   } catch (err) {
     if (err instanceof CommanderError) {
