@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { Agent, request, type Dispatcher } from 'undici';
-import { TransportError } from '../errors/errors.js';
+import { TransportError, UsageError } from '../errors/errors.js';
 import type { Handler, HttpRequest, HttpResponse } from './types.js';
 
 export interface TlsOptions {
@@ -13,7 +13,14 @@ export interface TlsOptions {
 
 /** An undici Agent with the TLS options applied. */
 export function createDispatcher(tls: TlsOptions = {}): Dispatcher {
-  const ca = tls.caFile ? [...rootCertificates, readFileSync(tls.caFile, 'utf8')] : undefined;
+  let ca: string[] | undefined;
+  if (tls.caFile) {
+    try {
+      ca = [...rootCertificates, readFileSync(tls.caFile, 'utf8')];
+    } catch (e) {
+      throw new UsageError(`cannot read --ca-file ${tls.caFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
   return new Agent({
     connect: { rejectUnauthorized: !tls.insecure, ...(ca ? { ca } : {}) },
     keepAliveTimeout: 10_000,
