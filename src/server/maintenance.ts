@@ -19,6 +19,7 @@ export interface MaintenanceOptions {
 export class Maintenance {
   private timers: NodeJS.Timeout[] = [];
   private running: Promise<unknown> = Promise.resolve();
+  private busy = false;
   private stopped = false;
 
   constructor(private readonly o: MaintenanceOptions) {}
@@ -29,7 +30,11 @@ export class Maintenance {
   }
 
   private every(ms: number, fn: () => Promise<unknown>): void {
-    const t = setInterval(() => { if (!this.stopped) this.running = this.running.then(fn, fn); }, Math.max(10, ms));
+    const t = setInterval(() => {
+      if (this.stopped || this.busy) return; // a tick during a run is skipped, never queued
+      this.busy = true;
+      this.running = fn().finally(() => { this.busy = false; });
+    }, Math.max(10, ms));
     t.unref();
     this.timers.push(t);
   }
