@@ -1,0 +1,147 @@
+import { execFile } from 'node:child_process';
+import { createServer, request, type Server } from 'node:http';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { digestOf } from '../../src/digest/digest.js';
+import { toSchema1 } from '../../src/legacy/to-schema1.js';
+import { verifySchema1 } from '../../src/legacy/verify.js';
+import type { Descriptor } from '../../src/oci/types.js';
+import { buildOnce, dist } from '../cli/helpers.js';
+import { startDistribution, type RunningDistribution } from '../helpers/distribution.js';
+import { randomImage, writeLayout, type RandomImage } from '../helpers/images.js';
+import { raw } from '../server/util.js';
+
+const run = promisify(execFile);
+const skopeo = async (...args: string[]): Promise<Buffer> => (await run('skopeo', args, { encoding: 'buffer', maxBuffer: 64 << 20 })).stdout;
+const KID = /^([A-Z2-7]{4}:){11}[A-Z2-7]{4}$/;
+
+let work: string;
+let reg: RunningDistribution;
+let img: RandomImage;
+
+/** A proxy in front of docker-registry that keeps the exact manifest bodies clients PUT. */
+function recordingProxy(target: string): Promise<{ server: Server; host: string; puts: Buffer[] }> {
+  const puts: Buffer[] = [];
+  const [host, port] = target.split(':');
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      if (req.method === 'PUT' && /\/manifests\//.test(req.url ?? '')) puts.push(body);
+      const up = request({ host, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (r) => {
+        const headers = { ...r.headers };
+        if (headers.location) headers.location = headers.location.replace(target, `127.0.0.1:${(server.address() as AddressInfo).port}`);
+        res.writeHead(r.statusCode ?? 502, headers);
+        r.pipe(res);
+      });
+      up.on('error', () => res.destroy());
+      up.end(body);
+    });
+  });
+  return new Promise((r) => server.listen(0, '127.0.0.1', () => r({ server, host: `127.0.0.1:${(server.address() as AddressInfo).port}`, puts })));
+}
+
+beforeAll(async () => {
+  buildOnce();
+  work = await mkdtemp(join(tmpdir(), 'dist-legacy-interop-'));
+  img = await randomImage({ layers: 2, size: 50_000, dir: join(work, 'src'), tag: 'v1' });
+  reg = await startDistribution({ extraYaml: 'compatibility:\n  schema1:\n    enabled: true' });
+});
+afterAll(async () => {
+  await reg?.stop();
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('schema 1 with skopeo and docker-registry 2.8', () => {
+  it('dist verify checks the manifest skopeo signed (captured on its way to docker-registry) and the one the registry serves', async () => {
+    const proxy = await recordingProxy(reg.host);
+    try {
+      await skopeo('copy', '--dest-tls-verify=false', '--format', 'v2s1', `oci:${join(work, 'src')}:v1`, `docker://${proxy.host}/legacy/img:v1`);
+    } finally {
+      await new Promise<void>((r) => proxy.server.close(() => r()));
+    }
+    expect(proxy.puts).toHaveLength(1);
+    const pushed = proxy.puts[0]!;
+    await writeFile(join(work, 'skopeo-signed.json'), pushed);
+    const v = await dist(['--json', 'verify', join(work, 'skopeo-signed.json')]);
+    expect(v.code, v.stderr).toBe(0);
+    const res = v.json[0] as { digest: string; keyIds: string[] };
+    expect(res.keyIds).toHaveLength(1);
+    expect(res.keyIds[0]).toMatch(KID);
+
+    // docker-registry 2.8 stores the payload and re-signs with its own key: same payload digest
+    const served = await skopeo('inspect', '--tls-verify=false', '--raw', `docker://${reg.host}/legacy/img:v1`);
+    await writeFile(join(work, 'served.json'), served);
+    const s = await dist(['--json', 'verify', join(work, 'served.json')]);
+    expect(s.code, s.stderr).toBe(0);
+    expect((s.json[0] as { digest: string }).digest).toBe(res.digest);
+    const head = await raw(`http://${reg.host}`, 'HEAD', '/v2/legacy/img/manifests/v1', { headers: { Accept: 'application/vnd.docker.distribution.manifest.v1+prettyjws' } });
+    expect(head.header('docker-content-digest')).toBe(res.digest);
+
+    // and remotely, by tag and by digest
+    for (const ref of [`${reg.host}/legacy/img:v1`, `${reg.host}/legacy/img@${res.digest}`]) {
+      const r = await dist(['verify', ref]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.trim()).toMatch(KID);
+    }
+    const tampered = pushed.toString().replace('amd64', 'arm64');
+    expect(tampered).not.toBe(pushed.toString());
+    await writeFile(join(work, 'tampered.json'), tampered);
+    expect((await dist(['verify', join(work, 'tampered.json')])).code).toBe(5);
+  });
+
+  it('toSchema1 builds byte for byte the payload docker-registry 2.8 converts a schema 2 image to (incl. throwaway layers)', async () => {
+    // an image whose history has empty layers, as docker builds them
+    const cfg = JSON.parse(img.config.bytes.toString()) as { history: Array<Record<string, unknown>> };
+    cfg.history = [
+      { created: '2024-01-01T00:00:00Z', created_by: '/bin/sh -c #(nop) ADD file:abc in / ' },
+      { created: '2024-01-01T00:00:01.5Z', created_by: '/bin/sh -c #(nop)  ENV A=<b>&c', empty_layer: true },
+      { created: '2024-01-01T00:00:02Z', created_by: '/bin/sh -c make', author: 'dist', comment: 'built' },
+      { created: '2024-01-01T00:00:03Z', created_by: '/bin/sh -c #(nop)  CMD ["/bin/true"]', empty_layer: true },
+    ];
+    const configBytes = Buffer.from(JSON.stringify(cfg));
+    const config = { mediaType: 'application/vnd.oci.image.config.v1+json', digest: digestOf(configBytes), size: configBytes.length, bytes: configBytes };
+    const layers = img.layers;
+    const desc = (b: { mediaType: string; digest: string; size: number }): Descriptor => ({ mediaType: b.mediaType, digest: b.digest as Descriptor['digest'], size: b.size });
+    const mbytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: desc(config), layers: layers.map(desc) }));
+    const manifest = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: digestOf(mbytes), size: mbytes.length, bytes: mbytes };
+    const dir = join(work, 'docker-src');
+    await writeLayout(dir, { manifest, config, layers, diffIds: img.diffIds, tag: 'v2' });
+    await skopeo('copy', '--dest-tls-verify=false', '--format', 'v2s2', `oci:${dir}:v2`, `docker://${reg.host}/legacy/conv:v2`);
+    // no Accept header: distribution 2.8 converts schema 2 to schema 1 and signs it with its key
+    const got = await raw(`http://${reg.host}`, 'GET', '/v2/legacy/conv/manifests/v2');
+    expect(got.status).toBe(200);
+    const v = await verifySchema1(got.body);
+    const mine = toSchema1({ config: configBytes, layers: layers.map(desc), name: 'legacy/conv', tag: 'v2' });
+    expect(mine.payload.toString()).toBe(v.payload.toString());
+    expect(mine.usesEmptyLayer).toBe(true);
+    expect(digestOf(mine.payload)).toBe(v.digest);
+  });
+
+  it('docker-registry accepts a manifest built and signed by dist (toSchema1 + dist sign)', async () => {
+    const name = 'legacy/bydist';
+    const cfg = JSON.parse(img.config.bytes.toString()) as Record<string, unknown>;
+    const layers: Descriptor[] = img.layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest as Descriptor['digest'], size: l.size }));
+    const { payload } = toSchema1({ config: img.config.bytes, layers, name, tag: 'v1' });
+    expect(cfg.architecture).toBe('amd64');
+    // blobs: reuse skopeo to upload the layers (any v2s2 push of the same image to this repo)
+    await skopeo('copy', '--dest-tls-verify=false', '--format', 'v2s2', `oci:${join(work, 'src')}:v1`, `docker://${reg.host}/${name}:s2`);
+    await writeFile(join(work, 'unsigned.json'), payload);
+    expect((await dist(['key', 'generate', '-o', join(work, 'key.json')])).code).toBe(0);
+    const signed = await dist(['sign', join(work, 'unsigned.json'), '--key', join(work, 'key.json'), '-o', join(work, 'bydist.json')]);
+    expect(signed.code, signed.stderr).toBe(0);
+    const body = await readFile(join(work, 'bydist.json'));
+    const put = await raw(`http://${reg.host}`, 'PUT', `/v2/${name}/manifests/v1`, { headers: { 'Content-Type': 'application/vnd.docker.distribution.manifest.v1+prettyjws' }, body });
+    expect(put.status, put.body.toString()).toBe(201);
+    expect(put.header('docker-content-digest')).toBe(signed.stdout.trim());
+    const tampered = Buffer.from(body.toString().replace('"tag": "v1"', '"tag": "v9"'));
+    const bad = await raw(`http://${reg.host}`, 'PUT', `/v2/${name}/manifests/v9`, { headers: { 'Content-Type': 'application/vnd.docker.distribution.manifest.v1+prettyjws' }, body: tampered });
+    expect(bad.status).toBe(400);
+    expect(bad.body.toString()).toContain('MANIFEST_UNVERIFIED');
+  });
+});
