@@ -33,12 +33,13 @@ export function freePort() {
 }
 
 /**
- * Run `cmd args` to completion. Returns { seconds, code, stderr, stdout, maxRssMiB? }.
- * With `rss: true` it runs under `/usr/bin/time -f %M` to read the peak RSS of the command.
+ * Run `cmd args` to completion. Returns { seconds, code, stderr, stdout, maxRssMiB?, cpuSeconds? }.
+ * With `rss: true` it runs under `/usr/bin/time -f '%M %U %S'` to read the peak RSS and the CPU time
+ * (user + system) of the command.
  * A command still running after `timeoutMs` is killed (by its PID) and reported as failed.
  */
 export function run(cmd, args, { rss = false, timeoutMs = 300_000, cwd, env, rssFile } = {}) {
-  const argv = rss ? ['-f', '%M', '-o', rssFile, cmd, ...args] : args;
+  const argv = rss ? ['-f', '%M %U %S', '-o', rssFile, cmd, ...args] : args;
   const bin = rss ? '/usr/bin/time' : cmd;
   return new Promise((resolve) => {
     const t0 = process.hrtime.bigint();
@@ -54,11 +55,16 @@ export function run(cmd, args, { rss = false, timeoutMs = 300_000, cwd, env, rss
       started.delete(child);
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
       let maxRssMiB;
+      let cpuSeconds;
       if (rss) {
-        try { maxRssMiB = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) / 1024; } catch { /* no figure */ }
+        try {
+          const [kib, user, sys] = readFileSync(rssFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+          maxRssMiB = kib / 1024;
+          cpuSeconds = user + sys;
+        } catch { /* no figure */ }
         rmSync(rssFile, { force: true });
       }
-      resolve({ seconds, code, stdout, stderr, maxRssMiB });
+      resolve({ seconds, code, stdout, stderr, maxRssMiB, cpuSeconds });
     };
     child.on('error', (e) => { stderr += String(e); done(-1); });
     child.on('close', (code, signal) => done(code ?? (signal ? 128 : -1)));

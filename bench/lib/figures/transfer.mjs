@@ -2,7 +2,7 @@
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { copyCmd, pullCmd, pushCmd } from '../clients.mjs';
-import { check, measurePair } from '../pair.mjs';
+import { check, measureMany, measurePair } from '../pair.mjs';
 import { httpStatus, run } from '../proc.mjs';
 import { startServer } from '../servers.mjs';
 import { mibps } from '../stats.mjs';
@@ -37,6 +37,11 @@ async function verifyManifest(host, repo, tag) {
   if (s !== 200) throw new Error(`after the push, GET ${repo}:${tag} answered ${s}`);
 }
 
+/** Run a client command, with its CPU time when /usr/bin/time exists (CPU time is robust on a busy machine). */
+function timedRun(ctx, cmd, args) {
+  return ctx.avail.time ? run(cmd, args, { rss: true, rssFile: join(ctx.work, `time-${process.pid}.txt`) }) : run(cmd, args);
+}
+
 async function onServer(ctx, kind, dataDir, fn) {
   if (serverMissing(ctx, kind)) return fn(undefined);
   const s = await startServer(kind, dataDir, { workDir: join(ctx.work, 'logs'), tools: ctx.tools });
@@ -65,15 +70,16 @@ export async function transferFigures(ctx, groups) {
       const host = s?.host;
       if (groups.has('pull')) {
         const out = join(ctx.work, 'pull-out');
-        const r = await measurePair(ctx, `pull ← ${name}`, clientSides(ctx, kind, async (client) => {
+        const r = await measureMany(ctx, `pull ← ${name}`, ['mibps', 'cpu'], clientSides(ctx, kind, async (client) => {
           rmSync(out, { recursive: true, force: true });
           const [c, a] = pullCmd(client, ctx.tools, host, 'bench/big', img.tag, out);
-          const res = check(await run(c, a), `${client} pull`);
+          const res = check(await timedRun(ctx, c, a), `${client} pull`);
           verifyLayout(out, img);
           rmSync(out, { recursive: true, force: true });
-          return mibps(img.bytes, res.seconds);
+          return { mibps: mibps(img.bytes, res.seconds), cpu: res.cpuSeconds };
         }, 'distClient', down));
-        ctx.addRow({ figure: `pull ${what} from ${name}`, unit: 'MiB/s', ...r, peerName: 'skopeo', target: { ratio: 2 } });
+        ctx.addRow({ figure: `pull ${what} from ${name}`, unit: 'MiB/s', ...r.mibps, peerName: 'skopeo', target: { ratio: 2 } });
+        ctx.addRow({ figure: `  client CPU time (user+sys) of that pull`, unit: 's', ...r.cpu, peerName: 'skopeo' });
       }
       if (groups.has('repush')) {
         const r = await measurePair(ctx, `re-push → ${name}`, clientSides(ctx, kind, async (client) => {
@@ -96,18 +102,19 @@ export async function transferFigures(ctx, groups) {
   }
   if (!groups.has('push')) return;
   for (const [kind, name] of SERVERS) {
-    const r = await measurePair(ctx, `push → ${name}`, clientSides(ctx, kind, async (client) => {
+    const r = await measureMany(ctx, `push → ${name}`, ['mibps', 'cpu'], clientSides(ctx, kind, async (client) => {
       const dir = join(ctx.work, `push-${kind}-${client}`);
       rmSync(dir, { recursive: true, force: true });
       try {
         return await onServer(ctx, kind, dir, async (s) => {
           const [c, a] = pushCmd(client, ctx.tools, img.dir, img.tag, s.host, 'bench/big');
-          const res = check(await run(c, a), `${client} push`);
+          const res = check(await timedRun(ctx, c, a), `${client} push`);
           await verifyManifest(s.host, 'bench/big', img.tag);
-          return mibps(img.bytes, res.seconds);
+          return { mibps: mibps(img.bytes, res.seconds), cpu: res.cpuSeconds };
         });
       } finally { rmSync(dir, { recursive: true, force: true }); }
     }));
-    ctx.addRow({ figure: `push ${what} to empty ${name}`, unit: 'MiB/s', ...r, peerName: 'skopeo', target: { ratio: 2 } });
+    ctx.addRow({ figure: `push ${what} to empty ${name}`, unit: 'MiB/s', ...r.mibps, peerName: 'skopeo', target: { ratio: 2 } });
+    ctx.addRow({ figure: `  client CPU time (user+sys) of that push`, unit: 's', ...r.cpu, peerName: 'skopeo' });
   }
 }
