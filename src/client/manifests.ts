@@ -5,6 +5,7 @@ import { MANIFEST_TYPES, SCHEMA1_TYPES } from '../oci/mediatypes.js';
 import type { Descriptor } from '../oci/types.js';
 import { MAX_MANIFEST_BYTES } from '../content/target.js';
 import { discard, header, readCapped } from '../transport/types.js';
+import { parsePrettySignature } from '../legacy/prettyjws.js';
 import type { RepoContext } from './context.js';
 import { responseError } from './errors.js';
 import { routes } from './routes.js';
@@ -32,6 +33,16 @@ function mediaTypeOf(contentType: string | undefined, bytes?: Buffer): string {
   return ct ?? 'application/octet-stream';
 }
 
+/** The bytes a manifest digest covers: all of them, except for schema 1 signed (the JWS payload). */
+function contentBytes(bytes: Buffer, mediaType: string): Buffer {
+  if (!SCHEMA1_TYPES.includes(mediaType)) return bytes;
+  try {
+    return parsePrettySignature(bytes).payload;
+  } catch {
+    return bytes; // unsigned schema 1
+  }
+}
+
 /** Manifest endpoints: GET (verified, capped), HEAD, PUT, DELETE. */
 export class ManifestClient {
   constructor(private readonly ctx: RepoContext) {}
@@ -55,22 +66,21 @@ export class ManifestClient {
     const bytes = await readCapped(res.body, MAX_MANIFEST_BYTES);
     if (!bytes) throw new RegistryError('MANIFEST_TOO_BIG', `manifest ${reference}: exceeds the ${MAX_MANIFEST_BYTES}-byte limit`);
     const mediaType = mediaTypeOf(header(res, 'content-type'), bytes);
-    const legacy = SCHEMA1_TYPES.includes(mediaType);
     const what = `manifest ${this.ctx.repository}@${reference}`;
+    const hashed = contentBytes(bytes, mediaType);
     let digest: Digest;
     if (isDigest(reference)) {
       digest = reference;
-      const actual = digestOf(bytes, algorithmOf(reference));
-      // Schema 1 signed manifests are addressed by their JWS payload digest (legacy code verifies those).
-      if (actual !== reference && !legacy) throw new DigestMismatchError(reference, actual, what);
+      const actual = digestOf(hashed, algorithmOf(reference));
+      if (actual !== reference) throw new DigestMismatchError(reference, actual, what);
     } else {
-      digest = digestOf(bytes);
+      digest = digestOf(hashed);
       const claimed = header(res, 'docker-content-digest');
-      if (claimed && isDigest(claimed) && !legacy) {
-        const mine = algorithmOf(claimed) === 'sha256' ? digest : digestOf(bytes, algorithmOf(claimed));
+      if (claimed && isDigest(claimed)) {
+        const mine = algorithmOf(claimed) === 'sha256' ? digest : digestOf(hashed, algorithmOf(claimed));
         if (mine !== claimed) throw new DigestMismatchError(claimed, mine, what);
         digest = claimed;
-      } else if (claimed && isDigest(claimed) && legacy) digest = claimed;
+      }
     }
     return { descriptor: { mediaType, digest, size: bytes.length }, bytes };
   }

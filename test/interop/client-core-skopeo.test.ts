@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RemoteRepository } from '../../src/client/repository.js';
-import { randomImage, storeImage } from '../helpers/layout-fixture.js';
+import { parsePrettySignature } from '../../src/legacy/prettyjws.js';
+import { blob, randomImage, storeImage } from '../helpers/layout-fixture.js';
 import { startDistribution, type RunningDistribution } from '../helpers/distribution.js';
 import { dist, note, skopeo, writeLayout } from './client-core-util.js';
 
@@ -85,5 +86,42 @@ describe('dist client commands vs docker-registry 2.8, skopeo as witness', () =>
     expect(gone.code).not.toBe(0);
     const again = await dist(['digest', `${reg.host}/sk/oci:v1`]);
     expect(again.code).toBe(3);
+  });
+});
+
+describe('schema 1 (signed) manifests from docker-registry 2.8', () => {
+  let reg: RunningDistribution;
+  let work: string;
+  beforeAll(async () => {
+    reg = await startDistribution({ extraYaml: 'compatibility:\n  schema1:\n    enabled: true' });
+    work = await mkdtemp(join(tmpdir(), 'dist-cc-s1-'));
+  });
+  afterAll(async () => {
+    await reg?.stop();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('dist digest is the JWS payload digest skopeo reports; inspect --raw serves the signed document', async () => {
+    const base = await randomImage({ layers: 1, size: 5_000, gzip: true });
+    const cfg = JSON.parse(base.config.bytes.toString()) as Record<string, unknown>;
+    cfg.history = [{ created: '2026-01-01T00:00:00Z', created_by: 'test' }];
+    const config = blob(base.config.desc.mediaType, Buffer.from(JSON.stringify(cfg)));
+    const manifest = blob(base.manifest.desc.mediaType, Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: base.manifest.desc.mediaType, config: config.desc, layers: base.layers.map((l) => l.desc) })));
+    const layout = join(work, 'l');
+    await writeLayout(layout, [config, ...base.layers, manifest], 'v1');
+    const cp = await skopeo(['copy', '--format', 'v2s1', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${reg.host}/s1/app:v1`]);
+    expect(cp.code, cp.err).toBe(0);
+    const info = JSON.parse((await skopeo(['inspect', '--tls-verify=false', `docker://${reg.host}/s1/app:v1`])).out.toString()) as { Digest: string };
+    const raw = await skopeo(['inspect', '--tls-verify=false', '--raw', `docker://${reg.host}/s1/app:v1`]);
+    const d = await dist(['digest', `${reg.host}/s1/app:v1`]);
+    expect(d.code, d.err).toBe(0);
+    note('schema1 digest (dist / skopeo)', `${d.out.trim()} / ${info.Digest}`);
+    expect(d.out.trim()).toBe(info.Digest);
+    expect(d.out.trim()).not.toBe(sha(raw.out)); // the payload digest, not the bytes'
+    const r = await dist(['inspect', '--raw', `${reg.host}/s1/app@${info.Digest}`]);
+    expect(r.code, r.err).toBe(0);
+    // 2.8 signs schema 1 afresh on every GET (ECDSA is randomised): compare the signed payloads
+    expect(sha(parsePrettySignature(Buffer.from(r.out)).payload)).toBe(info.Digest);
+    expect(parsePrettySignature(Buffer.from(r.out)).payload.equals(parsePrettySignature(raw.out).payload)).toBe(true);
   });
 });
