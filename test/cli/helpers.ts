@@ -1,10 +1,15 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '../..');
-const BIN = resolve(ROOT, 'bin/dist.js');
+/**
+ * The CLI under test is built into a private copy of the package (build/, bin/, package.json,
+ * node_modules symlink) so a concurrent `tsc` of the shared build/ cannot race the tests.
+ */
+const PKG = join(tmpdir(), `dist-cli-pkg-${process.ppid}`);
+const BIN = join(PKG, 'bin/dist.js');
 
 /**
  * Build once per vitest run (test files run in forks of one vitest process: a marker keyed by
@@ -21,11 +26,15 @@ export function buildOnce(): void {
     while (!existsSync(marker) && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
     return;
   }
+  mkdirSync(join(PKG, 'bin'), { recursive: true });
   try {
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', join(PKG, 'build')], { cwd: ROOT, stdio: 'pipe' });
   } catch {
     /* type errors elsewhere still emit */
   }
+  copyFileSync(join(ROOT, 'bin/dist.js'), BIN);
+  copyFileSync(join(ROOT, 'package.json'), join(PKG, 'package.json'));
+  if (!existsSync(join(PKG, 'node_modules'))) symlinkSync(join(ROOT, 'node_modules'), join(PKG, 'node_modules'));
   writeFileSync(marker, String(Date.now()));
 }
 

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OciLayout } from '../../src/content/layout/oci-layout.js';
@@ -109,5 +110,38 @@ describe('dist push / pull (CLI, in-process dist serve)', () => {
     expect(r.code).toBe(3);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^dist: /);
+  });
+
+  it('a corrupt blob served by the registry is detected, named, and leaves no file behind', async () => {
+    const layer = img.layers[1]!.desc.digest;
+    const server = createServer((req, res) => {
+      const up = httpRequest(`${reg.url}${req.url}`, { method: req.method, headers: req.headers }, (ur) => {
+        res.writeHead(ur.statusCode ?? 502, ur.headers);
+        let first = req.method === 'GET' && !!req.url?.endsWith(layer);
+        ur.on('data', (c: Buffer) => {
+          if (first) {
+            c = Buffer.from(c);
+            c[c.length - 1] ^= 0xff;
+            first = false;
+          }
+          res.write(c);
+        });
+        ur.on('end', () => res.end());
+      });
+      req.pipe(up);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const host = `127.0.0.1:${(server.address() as { port: number }).port}`;
+    const out = join(work, 'corrupt');
+    const r = await dist(['pull', `${host}/team/app:v1`, '-o', out], { env });
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toContain(layer);
+    expect(existsSync(join(out, blobName(layer)))).toBe(false);
+    expect(await readdir(join(out, '.dist-ingest'))).toEqual([]);
+    const tar = join(work, 'corrupt.tar');
+    const r2 = await dist(['pull', `${host}/team/app:v1`, '-o', tar], { env });
+    expect(r2.code, r2.stderr).toBe(5);
+    expect((await readdir(work)).filter((n) => n.startsWith('corrupt.tar'))).toEqual([]);
+    server.close();
   });
 });
