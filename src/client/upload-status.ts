@@ -20,6 +20,8 @@ export function nextOffset(range: string | undefined, zeroZero = 0): number | un
 export interface UploadPosition {
   location: URL;
   offset: number;
+  /** `OCI-Chunk-Min-Length` announced when the session started (OCI 1.1). */
+  minChunk?: number;
 }
 
 /** The newest `Location` of an upload response, or the one we used. */

@@ -44,7 +44,8 @@ export async function startUpload(ctx: RepoContext, signal?: AbortSignal): Promi
   if (res.status !== 202) throw await responseError(res, `start upload to ${ctx.repository}`);
   await discard(res);
   if (!header(res, 'location')) throw new TransportError(`start upload to ${ctx.repository}: registry sent no Location`);
-  return { location: newestLocation(res, url), offset: 0 };
+  const min = Number(header(res, 'oci-chunk-min-length'));
+  return { location: newestLocation(res, url), offset: 0, ...(Number.isSafeInteger(min) && min > 0 ? { minChunk: min } : {}) };
 }
 
 async function finish(ctx: RepoContext, desc: Descriptor, pos: UploadPosition, body: Buffer | undefined, signal?: AbortSignal): Promise<HttpResponse> {
@@ -87,7 +88,7 @@ async function monolithic(ctx: RepoContext, desc: Descriptor, reader: ChunkReade
 
 /** Chunked upload from `pos` to the end: PATCH with Content-Range, newest Location each time. */
 async function chunked(ctx: RepoContext, desc: Descriptor, reader: ChunkReader, start: UploadPosition, o: BlobUploadOptions): Promise<void> {
-  const chunkSize = o.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const chunkSize = Math.max(o.chunkSize ?? DEFAULT_CHUNK_SIZE, start.minChunk ?? 0);
   let pos = start;
   let failures = 0;
   const record = async (): Promise<void> => {
@@ -161,7 +162,7 @@ async function attempt(ctx: RepoContext, desc: Descriptor, reader: ChunkReader, 
   if (entry && !pos) await o.journal?.delete(ctx.registry, ctx.repository, desc.digest);
   if (!pos) {
     pos = await startUpload(ctx, o.signal);
-    if (desc.size <= chunkSize) return monolithic(ctx, desc, reader, pos, o);
+    if (desc.size <= Math.max(chunkSize, pos.minChunk ?? 0)) return monolithic(ctx, desc, reader, pos, o);
   }
   return chunked(ctx, desc, reader, pos, o);
 }

@@ -142,6 +142,13 @@ describe('blob uploads against dist serve', () => {
     expect(await open(reg.host, 'up/stale').exists(b.desc)).toBe(true);
   });
 
+  it('honours OCI-Chunk-Min-Length from the registry', async () => {
+    proxy = await startFaultProxy(reg.host, (req): Fault => (req.method === 'POST' ? { kind: 'pass', responseHeaders: { 'oci-chunk-min-length': String(2 * CHUNK) } } : { kind: 'pass' }));
+    const b = blob(5 * CHUNK);
+    await open(proxy.host, 'up/min').push(b.desc, Readable.from([b.bytes]));
+    expect(proxy.log.filter((l) => l.method === 'PATCH').map((l) => l.bytes)).toEqual([2 * CHUNK, 2 * CHUNK, CHUNK]);
+  });
+
   it('a source of the wrong size fails and the registry rejects nothing silently', async () => {
     const b = blob(1000);
     const repo = open(reg.host, 'up/size');
