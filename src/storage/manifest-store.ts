@@ -89,7 +89,7 @@ export class ManifestStore {
   async revisions(name: string): Promise<Digest[]> {
     const out: Digest[] = [];
     const root = paths.revisionsDir(name);
-    for (const alg of await listOrEmpty(this.driver, root)) {
+    for (const alg of (await listOrEmpty(this.driver, root)).filter((a) => /^[a-z0-9]+$/.test(a))) {
       for (const hex of await listOrEmpty(this.driver, paths.revisionsAlgDir(name, alg))) {
         const d = `${alg}:${hex}`;
         if (isDigest(d) && (await readLink(this.driver, paths.revisionLink(name, d)))) out.push(d);

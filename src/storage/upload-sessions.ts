@@ -90,6 +90,9 @@ export class UploadSessions {
         hasher?.update(chunk);
       }
       await writer.commit();
+      if (opts.length !== undefined && received !== opts.length) {
+        throw new RegistryError('SIZE_INVALID', `chunk of ${received} bytes, its Content-Range says ${opts.length}`);
+      }
     } finally {
       await writer.close().catch(() => undefined);
       if (hasher && hasher.size !== writer.size) this.hashers.delete(id);
