@@ -8,11 +8,11 @@ import { RemoteRepository, type RepositoryOptions } from '../client/repository.j
 import { UsageError } from '../errors/errors.js';
 import { DEFAULT_REGISTRY, formatReference, parseReference, type Reference } from '../ref/reference.js';
 import type { GlobalOptions } from './options.js';
+import { repositoryOptions as baseOptions } from './remote.js';
 
-/** Registry client options from the global flags (one shared client: connections, tokens). */
+/** Registry client options from the global flags, with one shared client (connections, tokens). */
 export function repositoryOptions(g: GlobalOptions): RepositoryOptions {
-  const opts: RepositoryOptions = { plainHttp: g.plainHttp, insecure: g.insecure, caFile: g.caFile, creds: g.creds, chunkSize: g.chunkSize };
-  if (g.verbose) opts.log = (line) => process.stderr.write(`${line}\n`);
+  const opts = baseOptions(g);
   return { ...opts, client: new RegistryClient(opts) };
 }
 

@@ -28,7 +28,10 @@ const exists = async (p: string): Promise<boolean> => !!(await fsp.stat(p).catch
 export async function isLocalSpec(s: string): Promise<boolean> {
   if (Object.keys(PREFIXES).some((p) => s.startsWith(p))) return true;
   if (/^(\.{0,2}\/|~\/)/.test(s) || /\.tar(?::|@|$)/.test(s)) return true;
-  return exists((await parseLocalSpec(s)).path);
+  // A bare name that exists here counts only if it really is an image (a layout dir or a file).
+  const path = (await parseLocalSpec(s)).path;
+  const st = await fsp.stat(path).catch(() => undefined);
+  return !!st && (st.isFile() || (await exists(`${path}/oci-layout`)));
 }
 
 /** Split a local spec into path and reference (a path that exists as written wins over a `:tag` split). */

@@ -145,3 +145,27 @@ describe('dist push / pull (CLI, in-process dist serve)', () => {
     server.close();
   });
 });
+
+describe('dist inspect on local paths', () => {
+  it('summarises a layout tag, an archive, and lists a multi-tag layout', async () => {
+    const dir = join(work, 'inspect-layout');
+    const layout = await OciLayout.open(dir);
+    await storeImage(layout, img.blobs, 'a');
+    const one = await dist(['inspect', `${dir}:a`, '--json']);
+    expect(one.code, one.stderr).toBe(0);
+    const s = JSON.parse(one.stdout);
+    expect(s.digest).toBe(img.manifest.desc.digest);
+    expect(s.layers.map((l: { digest: string }) => l.digest)).toEqual(img.layers.map((l) => l.desc.digest));
+    const raw = await dist(['inspect', `${dir}:a`, '--raw']);
+    expect(Buffer.from(raw.stdout)).toEqual(img.manifest.bytes);
+    const cfg = await dist(['inspect', dir, '--config']);
+    expect(Buffer.from(cfg.stdout)).toEqual(img.config.bytes);
+    await layout.tag(img.manifest.desc, 'b');
+    const list = await dist(['inspect', dir]);
+    expect(list.stdout).toContain('2 manifests');
+    const tar = join(work, 'inspect.tar');
+    expect((await dist(['copy', `${dir}:a`, tar, '-q'])).code).toBe(0);
+    const t = await dist(['inspect', tar, '--json']);
+    expect(JSON.parse(t.stdout).digest).toBe(img.manifest.desc.digest);
+  });
+});

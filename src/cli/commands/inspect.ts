@@ -11,11 +11,13 @@ export function register(program: Command): void {
   program
     .command('inspect')
     .description('summarise an image: media type, digest, size, platforms, config, layers')
-    .argument('<ref>', 'image reference')
+    .argument('<ref>', 'image reference, or a local OCI layout DIR[:tag|@digest], docker-archive or OCI archive')
     .option('--raw', 'print the exact manifest bytes')
     .option('--config', 'print the config blob')
     .option('--platform <os/arch[/variant]>', 'for an index: inspect this platform\'s manifest')
     .action(async (reference: string, flags: InspectFlags, cmd: Command) => {
+      const { isLocalSpec } = await import('../../content/local.js');
+      if (await isLocalSpec(reference)) return (await import('../inspect-local.js')).inspectLocal(reference, flags, !!cmd.optsWithGlobals().json);
       const { openRemote, formatReference } = await import('../remote.js');
       const { repo, ref, g } = openRemote(cmd, reference);
       const desc = await repo.resolve(ref.digest ?? ref.tag!);
