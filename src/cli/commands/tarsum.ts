@@ -41,7 +41,7 @@ export function register(program: Command): void {
       const extra = flags.extra ? await readFile(flags.extra) : undefined;
       const ts = tarsumStream({ version: want?.version ?? flags.tarsumVersion, hash: want?.hash ?? flags.hash, extra, compat: Number(flags.compat) as 2015 | 2018 });
       let bytes = 0;
-      const input = file === '-' ? process.stdin : createReadStream(file);
+      const input = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
       input.on('data', (c: Buffer) => (bytes += c.length));
       await pipeline(input, ts);
       const sum = ts.sum!;
