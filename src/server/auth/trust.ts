@@ -27,7 +27,10 @@ export function parseCertBundle(pem: string): X509Certificate[] {
   return blocks.map((b) => new X509Certificate(b));
 }
 
-export class UntrustedKeyError extends Error {}
+export class UntrustedKeyError extends Error {
+  readonly code = 'ERR_UNTRUSTED_KEY';
+  override readonly name = 'UntrustedKeyError';
+}
 
 /**
  * Resolves the key a token was signed with, accepting only trusted keys:
