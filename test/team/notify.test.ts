@@ -52,7 +52,7 @@ describe('notifications', () => {
     closers.push(() => n.close());
     n.start();
     for (let i = 0; i < 5; i++) n.publish(ev(i));
-    await until(() => r.events().length === 5);
+    await until(() => r.events().length === 5 && n.depth().get('hook') === 0);
     expect(r.got[0]!.contentType).toBe('application/vnd.docker.distribution.events.v1+json');
     expect(r.got[0]!.auth).toBe('Bearer abc');
     const e = r.events()[0]!;
