@@ -177,6 +177,14 @@ describe('s3 driver specifics (ceph rgw)', () => {
     await fresh.cancel();
     expect(await uploadsOf(d, '/cx/data')).toBe(0);
     await expect(d.stat('/cx/data')).rejects.toBeInstanceOf(PathNotFoundError);
+    // A writer that died with parts uploaded, under a tree that is then deleted: its upload is aborted too.
+    const dead = await d.writer('/cx/tree/sub/data');
+    await dead.write(randomBytes(6 * MiB));
+    await new Promise((r) => setTimeout(r, 300));
+    await d.putContent('/cx/tree/startedat', Buffer.from('x'));
+    expect(await uploadsOf(d, '/cx/tree/sub/data')).toBe(1);
+    await d.delete('/cx/tree');
+    expect(await uploadsOf(d, '/cx/tree/sub/data')).toBe(0);
   });
 
   it('committing an empty writer creates an empty object', async () => {

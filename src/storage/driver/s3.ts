@@ -12,6 +12,7 @@ import { checkDirPath, checkPath, type FileInfo, type FileWriter, InvalidOffsetE
 import { makeS3Client, objectParams, parseS3Options, type S3DriverOptions } from './s3/config.js';
 import { serverSideCopy } from './s3/copy.js';
 import { isInvalidRange, isNotFound, KeyMapper } from './s3/keys.js';
+import { abortUploadsTree } from './s3/multipart.js';
 import { S3Writer } from './s3/writer.js';
 
 /**
@@ -124,6 +125,8 @@ export class S3Driver implements StorageDriver {
       for (const c of r.Contents ?? []) if (c.Key === key || c.Key?.startsWith(`${key}/`)) keys.push(c.Key);
       ContinuationToken = r.IsTruncated ? r.NextContinuationToken : undefined;
     } while (ContinuationToken);
+    // Uploads a crashed writer left in progress under the tree would otherwise be billed forever.
+    await abortUploadsTree(this.client, this.bucket, key);
     if (keys.length === 0) throw new PathNotFoundError(path);
     await this.deleteKeys(keys);
   }

@@ -9,15 +9,25 @@ export interface UploadedPart {
 
 /** In-progress multipart uploads whose key is exactly `key` (a prefix listing also returns longer keys). */
 export async function uploadsFor(client: S3Client, bucket: string, key: string): Promise<Array<{ uploadId: string; initiated: number }>> {
-  const out: Array<{ uploadId: string; initiated: number }> = [];
+  return (await uploadsUnder(client, bucket, key, (k) => k === key)).map(({ uploadId, initiated }) => ({ uploadId, initiated }));
+}
+
+/** In-progress multipart uploads whose key starts with `prefix` and passes `keep`. */
+export async function uploadsUnder(
+  client: S3Client,
+  bucket: string,
+  prefix: string,
+  keep: (key: string) => boolean,
+): Promise<Array<{ key: string; uploadId: string; initiated: number }>> {
+  const out: Array<{ key: string; uploadId: string; initiated: number }> = [];
   let keyMarker: string | undefined;
   let uploadIdMarker: string | undefined;
   for (;;) {
     const r = await client.send(
-      new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+      new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
     );
     for (const u of r.Uploads ?? []) {
-      if (u.Key === key && u.UploadId) out.push({ uploadId: u.UploadId, initiated: u.Initiated?.getTime() ?? 0 });
+      if (u.Key && u.UploadId && keep(u.Key)) out.push({ key: u.Key, uploadId: u.UploadId, initiated: u.Initiated?.getTime() ?? 0 });
     }
     if (!r.IsTruncated) break;
     keyMarker = r.NextKeyMarker;
@@ -52,7 +62,16 @@ export async function listAllParts(client: S3Client, bucket: string, key: string
 
 /** Abort every in-progress upload of `key` (a fresh writer replaces whatever was there). */
 export async function abortUploads(client: S3Client, bucket: string, key: string): Promise<void> {
-  for (const u of await uploadsFor(client, bucket, key)) {
-    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: u.uploadId })).catch(() => undefined);
+  await abortAll(client, bucket, await uploadsUnder(client, bucket, key, (k) => k === key));
+}
+
+/** Abort the in-progress uploads of `key` and of every key below `key/` (a deleted tree). */
+export async function abortUploadsTree(client: S3Client, bucket: string, key: string): Promise<void> {
+  await abortAll(client, bucket, await uploadsUnder(client, bucket, key, (k) => k === key || k.startsWith(`${key}/`)));
+}
+
+async function abortAll(client: S3Client, bucket: string, uploads: Array<{ key: string; uploadId: string }>): Promise<void> {
+  for (const u of uploads) {
+    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: u.key, UploadId: u.uploadId })).catch(() => undefined);
   }
 }
