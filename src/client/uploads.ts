@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { SizeMismatchError, TransportError } from '../errors/errors.js';
 import type { Descriptor } from '../oci/types.js';
 import { isNetworkError } from '../transport/base.js';
+import { isRetryableStatus, parseRetryAfter } from '../transport/retry.js';
 import { discard, header, type HttpResponse } from '../transport/types.js';
 import { ChunkReader } from './chunks.js';
 import type { RepoContext } from './context.js';
@@ -124,6 +125,16 @@ async function chunked(ctx: RepoContext, desc: Descriptor, reader: ChunkReader, 
         pos = { location: newestLocation(res, pos.location), offset: off };
         if (off > chunkStart + chunk.length) throw new LostUploadError(`upload ${desc.digest}: registry claims offset ${off} beyond ${chunkStart + chunk.length}`);
         await record();
+        continue;
+      }
+      if (isRetryableStatus(res.status) && ++failures <= 5) {
+        // busy or failing registry: wait (Retry-After when given), then ask where the upload stands
+        await discard(res);
+        const wait = parseRetryAfter(header(res, 'retry-after'), Date.now()) ?? Math.min(4000, 100 * 2 ** failures);
+        await sleep(Math.min(wait, 30_000));
+        const st = await uploadStatus(ctx, newestLocation(res, pos.location), from === 1 ? 1 : 0, o.signal);
+        if (!st) throw new LostUploadError(`upload ${desc.digest}: session lost after HTTP ${res.status}`);
+        pos = st;
         continue;
       }
       if (res.status === 416) {

@@ -142,6 +142,19 @@ describe('blob uploads against dist serve', () => {
     expect(await open(reg.host, 'up/stale').exists(b.desc)).toBe(true);
   });
 
+  it('a 429 with Retry-After on a chunk: wait, ask the status, continue in the same session', async () => {
+    let patches = 0;
+    proxy = await startFaultProxy(reg.host, (req): Fault =>
+      req.method === 'PATCH' && ++patches === 2 ? { kind: 'respond', status: 429, headers: { 'retry-after': '0' }, body: '{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}' } : { kind: 'pass' });
+    const b = blob(3 * CHUNK);
+    const repo = open(proxy.host, 'up/busy');
+    await repo.push(b.desc, Readable.from([b.bytes]));
+    expect(proxy.log.filter((l) => l.method === 'POST')).toHaveLength(1);
+    expect(proxy.log.map((l) => `${l.method}${l.status === 429 ? '!' : ''}`)).toContain('PATCH!');
+    expect(proxy.bytesFor('PATCH')).toBe(b.desc.size);
+    expect((await readAll(await repo.fetch(b.desc))).equals(b.bytes)).toBe(true);
+  });
+
   it('honours OCI-Chunk-Min-Length from the registry', async () => {
     proxy = await startFaultProxy(reg.host, (req): Fault => (req.method === 'POST' ? { kind: 'pass', responseHeaders: { 'oci-chunk-min-length': String(2 * CHUNK) } } : { kind: 'pass' }));
     const b = blob(5 * CHUNK);
