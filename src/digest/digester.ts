@@ -41,6 +41,10 @@ export class VerifyingStream extends Transform {
   get bytes(): number {
     return this.digester.size;
   }
+  /** True when this stream checks exactly `digest` and `size` (so a consumer need not hash again). */
+  verifies(digest: string, size: number): boolean {
+    return this.opts.digest === digest && this.opts.size === size;
+  }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.digester.update(chunk);
     if (this.opts.size !== undefined && this.digester.size > this.opts.size) {
