@@ -41,10 +41,10 @@ export function s3Config(ceph: CephParams, o: { bucket: string; root?: string; r
   return cfg;
 }
 
-export async function startDist(dir: string, name: string, config: Record<string, unknown>): Promise<DistInstance> {
+export async function startDist(dir: string, name: string, config: Record<string, unknown>, extraEnv: Record<string, string> = {}): Promise<DistInstance> {
   const file = join(dir, `${name}.yml`);
   writeFileSync(file, stringify(config));
-  const env = { ...process.env };
+  const env = { ...process.env, ...extraEnv };
   delete env.AWS_CA_BUNDLE;
   const child: ChildProcess = spawn(process.execPath, [BIN, 'serve', '--config', file, '--addr', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'], env });
   let err = '';
