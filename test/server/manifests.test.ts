@@ -163,6 +163,10 @@ describe('Accept negotiation', () => {
     expect(child.status).toBe(200);
     expect(child.header('docker-content-digest')).toBe(amd.digest);
     expect(child.body.equals(amd.manifest)).toBe(true);
+    expect((await getManifest(reg.url, 'n/list', 'multi', '')).header('docker-content-digest')).toBe(amd.digest);
+    const neither = await getManifest(reg.url, 'n/list', 'multi', OCI_MANIFEST);
+    expect(neither.status).toBe(404);
+    expect(errorCode(neither)).toBe('MANIFEST_UNKNOWN');
     const whole = await getManifest(reg.url, 'n/list', 'multi', `${DOCKER_LIST}, ${DOCKER_MANIFEST}`);
     expect(whole.header('docker-content-digest')).toBe(sha(list));
     const byDigest = await getManifest(reg.url, 'n/list', sha(list), DOCKER_MANIFEST);
