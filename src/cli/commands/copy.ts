@@ -11,13 +11,12 @@ export function register(program: Command): void {
     .argument('<dst>', 'registry reference or local path (DIR[:tag], FILE.tar)')
     .option('--platform <os/arch[/variant]>', 'only this platform of an index (default: all platforms)')
     .addOption(new Option('--format <format>', 'format of a local destination').choices(['oci-layout', 'docker-archive', 'oci-archive']))
-    .action(async (srcArg: string, dstArg: string, o: { platform?: string; format?: 'oci-layout' | 'docker-archive' | 'oci-archive' }, cmd: Command) => {
+    .action(async (src: string, dst: string, o: { platform?: string; format?: 'oci-layout' | 'docker-archive' | 'oci-archive' }, cmd: Command) => {
       const g = globals(cmd);
-      const { openDestination, openSource, repositoryOptions } = await import('../targets.js');
-      const { runTransfer } = await import('../transfer.js');
-      const shared = repositoryOptions(g);
-      const src = await openSource(srcArg, g, shared);
-      const dst = await openDestination(dstArg, g, { format: o.format, tagFrom: src.remote, shared });
-      await runTransfer(g, 'copied', src, dst, { platform: o.platform });
+      const [{ repositoryOptions }, { runTransfer }, { copy }, { parsePlatform }] = await Promise.all([
+        import('../remote.js'), import('../transfer.js'), import('../../copy/api.js'), import('../../oci/platform.js'),
+      ]);
+      const platform = o.platform ? parsePlatform(o.platform) : undefined;
+      await runTransfer(g, 'copied', src, (onEvent, signal) => copy(src, dst, { ...repositoryOptions(g), format: o.format, platform, jobs: g.jobs, onEvent, signal }));
     });
 }

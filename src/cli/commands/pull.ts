@@ -12,15 +12,13 @@ export function register(program: Command): void {
     .option('--platform <os/arch[/variant]>', 'only this platform of a multi-platform image')
     .option('--all-platforms', 'keep the whole index (default: the host platform when the image has one)')
     .addHelpText('after', '\nBlobs already in the layout are not fetched again; an interrupted pull resumes where it stopped.')
-    .action(async (refArg: string, o: { output?: string; format?: 'oci-layout' | 'docker-archive' | 'oci-archive'; platform?: string; allPlatforms?: boolean }, cmd: Command) => {
+    .action(async (ref: string, o: { output?: string; format?: 'oci-layout' | 'docker-archive' | 'oci-archive'; platform?: string; allPlatforms?: boolean }, cmd: Command) => {
       const g = globals(cmd);
-      const { openDestination, openSource, defaultOutput, usage } = await import('../targets.js');
-      const { runTransfer } = await import('../transfer.js');
-      if (o.platform && o.allPlatforms) usage('--platform and --all-platforms exclude each other');
-      const src = await openSource(refArg, g);
-      const remote = src.remote ?? usage(`${refArg} is a local path: pull takes a registry reference (use dist copy for local → local)`);
-      const out = o.output ?? defaultOutput(remote);
-      const dst = await openDestination(out, g, { format: o.format ?? (out.endsWith('.tar') ? undefined : 'oci-layout'), tagFrom: src.remote });
-      await runTransfer(g, 'pulled', src, dst, { platform: o.platform, allPlatforms: o.allPlatforms, hostDefault: true });
+      const [{ repositoryOptions }, { runTransfer }, { pull }, { parsePlatform }] = await Promise.all([
+        import('../remote.js'), import('../transfer.js'), import('../../copy/api.js'), import('../../oci/platform.js'),
+      ]);
+      const platform = o.platform ? parsePlatform(o.platform) : undefined;
+      await runTransfer(g, 'pulled', ref, (onEvent, signal) =>
+        pull(ref, { ...repositoryOptions(g), output: o.output, format: o.format, platform, allPlatforms: o.allPlatforms, jobs: g.jobs, onEvent, signal }));
     });
 }
