@@ -7,6 +7,8 @@ import type { Descriptor } from '../oci/types.js';
 /** What a manifest handler may look at while validating a PUT. */
 export interface ManifestContext {
   name: string;
+  /** The tag in the URL, when the PUT is by tag (schema 1 checks it against its `tag` field). */
+  tag?: string;
   /** Is this blob linked into the repository? */
   blobExists(digest: Digest): Promise<boolean>;
   /** Is this manifest a revision of the repository? */
@@ -22,6 +24,10 @@ export interface ManifestHandler {
   validate(parsed: ParsedManifest, bytes: Buffer, ctx: ManifestContext): Promise<void>;
   /** The manifest's digest; default: hash of the exact bytes with the requested algorithm. */
   digest?(bytes: Buffer, parsed: ParsedManifest): Digest;
+  /** The bytes to store under that digest; default: the exact bytes (schema 1 stores its JWS payload). */
+  stored?(bytes: Buffer, parsed: ParsedManifest): Buffer;
+  /** What to serve for stored bytes; default: the bytes as stored (schema 1 signs them again). */
+  render?(bytes: Buffer, parsed: ParsedManifest): Promise<{ bytes: Buffer; mediaType: string }>;
 }
 
 const NON_DISTRIBUTABLE = /\.(nondistributable|foreign)\./;

@@ -53,6 +53,8 @@ export class ManifestStore {
     } catch {
       parsed = undefined;
     }
+    const render = parsed && this.handlers.get(parsed.mediaType)?.render;
+    if (render && parsed) return { digest, ...(await render(bytes, parsed)), parsed };
     return { digest, bytes, mediaType: parsed?.mediaType ?? 'application/octet-stream', parsed };
   }
 
@@ -60,7 +62,7 @@ export class ManifestStore {
    * Validate and store exact bytes. `expected` is the digest in the URL (PUT by digest): the
    * computed digest must equal it. Nothing is written unless everything checks out.
    */
-  async put(name: string, bytes: Buffer, contentType: string | undefined, expected?: Digest): Promise<StoredManifest> {
+  async put(name: string, bytes: Buffer, contentType: string | undefined, expected?: Digest, tag?: string): Promise<StoredManifest> {
     if (bytes.length > MAX_MANIFEST_SIZE) throw new RegistryError('MANIFEST_TOO_BIG', undefined, { limit: MAX_MANIFEST_SIZE });
     const parsed = parseManifest(bytes, contentType);
     const handler = this.handlers.get(parsed.mediaType);
@@ -71,10 +73,11 @@ export class ManifestStore {
     }
     await handler.validate(parsed, bytes, {
       name,
+      tag,
       blobExists: async (d) => (await this.repoBlobs.size(name, d)) !== undefined,
       manifestExists: (d) => this.exists(name, d),
     });
-    await this.blobs.put(digest, bytes);
+    await this.blobs.put(digest, handler.stored ? handler.stored(bytes, parsed) : bytes);
     await writeLink(this.driver, paths.revisionLink(name, digest), digest);
     return { digest, bytes, mediaType: parsed.mediaType, parsed };
   }

@@ -33,7 +33,7 @@ export const putManifest: Handler = async ({ req, res, params, query, storage, e
   for (const t of tags) if (!isTag(t)) throw new RegistryError('TAG_INVALID', `invalid tag "${t.slice(0, 200)}"`, { tag: t.slice(0, 200) });
   const bytes = await readBody(req, MAX_MANIFEST_SIZE, () => new RegistryError('MANIFEST_TOO_BIG', `manifest exceeds ${MAX_MANIFEST_SIZE} bytes`, { limit: MAX_MANIFEST_SIZE }));
   const expected: Digest | undefined = 'digest' in ref ? ref.digest : undefined;
-  const stored = await storage.manifests.put(name, bytes, req.headers['content-type'], expected);
+  const stored = await storage.manifests.put(name, bytes, req.headers['content-type'], expected, 'tag' in ref ? ref.tag : undefined);
   for (const t of tags) await storage.tags.tag(name, t, stored.digest);
   const headers: Record<string, string> = { Location: `/v2/${name}/manifests/${stored.digest}`, 'Docker-Content-Digest': stored.digest };
   const subject = stored.parsed ? subjectOf(stored.parsed) : undefined;
