@@ -22,6 +22,8 @@ export interface ServeConfig {
   blobDescriptorCache?: string;
   /** auth, http.tls, http.debug, notifications, storage.gc, upload purging (team-config.ts). */
   team?: TeamConfig;
+  /** compatibility.schema1.enabled / .signingkeyfile: accept and serve Docker schema 1 (src/legacy). */
+  schema1?: { enabled?: boolean; signingKeyFile?: string };
 }
 
 type Obj = Record<string, unknown>;
@@ -68,6 +70,10 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = {}): ServeCon
     redis: root.redis === undefined ? undefined : obj(root.redis),
     blobDescriptorCache: str(obj(storage.cache).blobdescriptor, 'storage.cache.blobdescriptor'),
     team: parseTeamConfig(root),
+    schema1: {
+      enabled: bool(obj(obj(root.compatibility).schema1).enabled, 'compatibility.schema1.enabled'),
+      signingKeyFile: str(obj(obj(root.compatibility).schema1).signingkeyfile, 'compatibility.schema1.signingkeyfile'),
+    },
   };
 }
 

@@ -19,13 +19,15 @@ export interface ServeOptions {
   registry?: Partial<Omit<RegistryOptions, 'driver'>>;
   /** Auth/TLS/debug flags (team-config.ts), over the config's team sections. */
   team?: TeamFlags;
+  /** Accept and serve Docker schema 1 manifests (compatibility.schema1.enabled; default off, as distribution). */
+  schema1?: boolean;
 }
 
 export const DEFAULT_DIR = './data';
 export const DEFAULT_ADDR = '127.0.0.1:5000';
 
 /** Resolve flags over config over defaults. */
-export function resolveServe(opts: ServeOptions, cfg: ServeConfig = {}): Required<Omit<ServeOptions, 'config' | 'registry' | 'team'>> & { secret?: string } {
+export function resolveServe(opts: ServeOptions, cfg: ServeConfig = {}): Required<Omit<ServeOptions, 'config' | 'registry' | 'team' | 'schema1'>> & { secret?: string } {
   return {
     dir: opts.dir ?? cfg.rootDirectory ?? DEFAULT_DIR,
     addr: opts.addr ?? cfg.addr ?? DEFAULT_ADDR,
@@ -51,8 +53,11 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer & { 
   const log = createLogger(r.logLevel);
   // auth, TLS, notifications, online GC, metrics/health (issue 5 owner: team.ts)
   const team = await setupTeam(applyTeamFlags(cfg.team, opts.team), { dir: r.dir, log });
+  const schema1 = opts.schema1 ?? cfg.schema1?.enabled ?? false;
+  const manifestHandlers = schema1 ? await (await import('../legacy/schema1-handlers.js')).schema1ManifestHandlers({ keyFile: cfg.schema1?.signingKeyFile }) : undefined;
   const handler = createRegistry({
     log,
+    manifestHandlers,
     ...team.registryOptions,
     ...opts.registry,
     driver: team.wrapDriver(opened.driver),

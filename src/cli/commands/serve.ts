@@ -13,6 +13,7 @@ interface ServeFlags {
   tlsKey?: string;
   tlsClientCa?: string[];
   debugAddr?: string;
+  schema1?: boolean;
 }
 
 /** `dist serve [DIR]`: run the registry until SIGINT/SIGTERM. */
@@ -34,6 +35,7 @@ export function register(program: Command): void {
     .option('--tls-key <file>', 'private key for --tls-cert, mode 0600 (http.tls.key)')
     .option('--tls-client-ca <file...>', 'require client certificates signed by these CAs (mutual TLS)')
     .option('--debug-addr <host:port>', 'serve /debug/health and /metrics on this address (http.debug.addr)')
+    .option('--schema1', 'accept and serve Docker schema 1 signed manifests (compatibility.schema1.enabled)')
     .action(async (dir: string | undefined, flags: ServeFlags) => {
       const { startServe } = await import('../../server/serve.js');
       const running = await startServe({
@@ -43,6 +45,7 @@ export function register(program: Command): void {
         readOnly: flags.readOnly,
         deleteEnabled: flags.delete,
         logLevel: flags.logLevel,
+        schema1: flags.schema1,
         team: { htpasswd: flags.htpasswd, tokenIssuer: flags.tokenIssuer, anonymousPull: flags.anonymousPull, tlsCert: flags.tlsCert, tlsKey: flags.tlsKey, tlsClientCa: flags.tlsClientCa, debugAddr: flags.debugAddr },
       });
       process.stderr.write(`dist serve: listening on ${running.url} (data in ${running.dir})\n`);
