@@ -53,7 +53,8 @@ export function createRegistry(opts: RegistryOptions): RegistryHandler {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
-    const id = randomUUID();
+    // a request id set by the front middleware (team observe/instrument.ts) is kept, so every log line of a request shares it
+    const id = typeof req.headers['x-request-id'] === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : randomUUID();
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
     const qi = url.indexOf('?');

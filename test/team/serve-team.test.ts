@@ -96,6 +96,51 @@ auth: { tokenissuer: { policy: ${join(dir, 'policy.yaml')}, service: team-regist
     await dispatcher.close();
   });
 
+  it('mutual TLS: a client certificate signed by clientcas is required', async () => {
+    const dir = tempDir();
+    const { execFileSync } = await import('node:child_process');
+    const ossl = (a: string[]) => execFileSync('openssl', a, { cwd: dir, stdio: 'ignore' });
+    ossl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+    ossl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=client-ca']);
+    ossl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=ci-runner']);
+    ossl(['x509', '-req', '-in', 'client.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'client.crt', '-days', '2']);
+    chmodSync(join(dir, 'key.pem'), 0o600);
+    const s = await serve(`version: 0.1\nhttp: { tls: { certificate: ${join(dir, 'cert.pem')}, key: ${join(dir, 'key.pem')}, clientcas: [${join(dir, 'ca.crt')}] } }\n`);
+    const { readFileSync } = await import('node:fs');
+    const { Agent, fetch: ufetch } = await import('undici');
+    const ca = readFileSync(join(dir, 'cert.pem'));
+    const anon = new Agent({ connect: { ca } });
+    await expect(ufetch(`${s.url}/v2/`, { dispatcher: anon })).rejects.toThrow();
+    const withCert = new Agent({ connect: { ca, cert: readFileSync(join(dir, 'client.crt')), key: readFileSync(join(dir, 'client.key')) } });
+    expect((await ufetch(`${s.url}/v2/`, { dispatcher: withCert })).status).toBe(200);
+    await anon.close();
+    await withCert.close();
+  });
+
+  it('request ids: a client X-Request-Id is kept and echoed, otherwise one is made; events carry it; queue depth is a metric', async () => {
+    const debugPort = await freePort();
+    const deadPort = await freePort();
+    const s = await serve(`version: 0.1
+http: { debug: { addr: "127.0.0.1:${debugPort}" } }
+notifications: { endpoints: [ { name: down, url: "http://127.0.0.1:${deadPort}/x", timeout: 200ms, threshold: 1, backoff: 10s } ] }
+`);
+    const mine = await fetch(`${s.url}/v2/`, { headers: { 'x-request-id': 'ci-job-42.step-1' } });
+    expect(mine.headers.get('x-request-id')).toBe('ci-job-42.step-1');
+    const made = await fetch(`${s.url}/v2/`, { headers: { 'x-request-id': 'bad id with spaces' } });
+    expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const c = new TestClient(s.url);
+    expect(await c.pushImage('team/ids', makeImage({ layers: 1 }), 'v1')).toBe(201);
+    const m = await fetch(`${s.url}/v2/team/ids/manifests/v1`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json', 'x-request-id': 'pull-req-7' } });
+    expect(m.status).toBe(200);
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const qdir = join(s.dir, 'data', '_dist', 'notify', 'down');
+    const evs = readdirSync(qdir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(qdir, f), 'utf8')) as { action: string; request: { id: string } });
+    expect(evs.find((e) => e.action === 'pull')?.request.id).toBe('pull-req-7');
+    const metrics = await (await fetch(`http://127.0.0.1:${debugPort}/metrics`)).text();
+    expect(metrics).toContain(`dist_notifications_pending{endpoint="down"} ${evs.length}`);
+    expect(metrics).toMatch(/dist_notifications_total\{endpoint="down",outcome="failure"\} [1-9]/);
+  });
+
   it('configuration errors name the key and stop the start', async () => {
     await expect(serve('version: 0.1\nstorage: { gc: { enabled: true, interval: often } }\n')).rejects.toThrow(/storage\.gc\.interval must be a duration/);
     await expect(serve('version: 0.1\nauth: { htpasswd: { realm: r, path: /nonexistent/htpasswd } }\n')).rejects.toThrow(/auth\.htpasswd\.path: file \/nonexistent\/htpasswd does not exist/);

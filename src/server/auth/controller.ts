@@ -45,3 +45,9 @@ export function quote(s: string): string {
 export function remoteAddr(req: IncomingMessage): string {
   return req.socket?.remoteAddress ?? '';
 }
+
+/** Fields every auth log line carries: client address and request id. */
+export function who(req: IncomingMessage): { addr: string; request_id?: string } {
+  const id = req.headers['x-request-id'];
+  return typeof id === 'string' ? { addr: remoteAddr(req), request_id: id } : { addr: remoteAddr(req) };
+}

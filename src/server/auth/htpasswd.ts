@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../observe/log.js';
-import { type AccessController, type AuthResult, header, quote, remoteAddr, unauthorized } from './controller.js';
+import { type AccessController, type AuthResult, header, quote, unauthorized, who } from './controller.js';
 import { parseBasic } from './basic.js';
 import { HtpasswdFile } from './htpasswd-file.js';
 import { isReadOnly, type Scope } from './scope.js';
@@ -36,11 +36,11 @@ export class HtpasswdAccessController implements AccessController {
     const creds = parseBasic(value);
     const anonymous = creds === undefined || (creds !== 'malformed' && creds.user === '' && creds.pass === '');
     if (value !== undefined && creds === undefined) {
-      this.opts.log.warn('auth: unsupported Authorization scheme', { addr: remoteAddr(req) });
+      this.opts.log.warn('auth: unsupported Authorization scheme', { ...who(req) });
       throw unauthorized(this.challenge, scopes, 'authentication required (Basic)');
     }
     if (creds === 'malformed') {
-      this.opts.log.warn('auth: malformed Basic Authorization header', { addr: remoteAddr(req) });
+      this.opts.log.warn('auth: malformed Basic Authorization header', { ...who(req) });
       throw unauthorized(this.challenge, scopes, 'malformed Authorization header');
     }
     if (anonymous) {
@@ -48,7 +48,7 @@ export class HtpasswdAccessController implements AccessController {
       throw unauthorized(this.challenge, scopes);
     }
     if (!(await this.file.verify(creds.user, creds.pass))) {
-      this.opts.log.warn('auth: invalid credentials', { user: creds.user, addr: remoteAddr(req) });
+      this.opts.log.warn('auth: invalid credentials', { user: creds.user, ...who(req) });
       throw unauthorized(this.challenge, scopes, 'invalid username or password');
     }
     return { user: creds.user };

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { Logger } from '../observe/log.js';
-import { type AccessController, type AuthResult, denied, header, quote, remoteAddr, unauthorized } from './controller.js';
+import { type AccessController, type AuthResult, denied, header, quote, unauthorized, who } from './controller.js';
 import { actionGranted, formatScope, isReadOnly, type Scope } from './scope.js';
 
 export interface TokenAccessOptions {
@@ -60,7 +60,7 @@ export class TokenAccessController implements AccessController {
     }
     const m = /^\s*bearer\s+([A-Za-z0-9._~+/-]+=*)\s*$/i.exec(value);
     if (!m) {
-      log.warn('auth: malformed or non-Bearer Authorization header', { addr: remoteAddr(req) });
+      log.warn('auth: malformed or non-Bearer Authorization header', { ...who(req) });
       throw unauthorized(this.challenge(req, scopes, 'invalid_token'), scopes, 'malformed Authorization header');
     }
     let claims: Record<string, unknown>;
@@ -75,7 +75,7 @@ export class TokenAccessController implements AccessController {
       claims = res.payload as Record<string, unknown>;
     } catch (e) {
       const reason = (e as { code?: string }).code ?? (e as Error).name;
-      log.warn('auth: token rejected', { reason, error: (e as Error).message, addr: remoteAddr(req) });
+      log.warn('auth: token rejected', { reason, error: (e as Error).message, ...who(req) });
       throw unauthorized(this.challenge(req, scopes, 'invalid_token'), scopes, `invalid token: ${(e as Error).message}`);
     }
     const user = typeof claims.sub === 'string' ? claims.sub : '';
@@ -90,7 +90,7 @@ export class TokenAccessController implements AccessController {
       if (lacking.some((a) => covers(requested, s.type, s.name, a))) refused = true;
     }
     if (missing.length > 0) {
-      log.warn('auth: token lacks access', { user, missing: missing.map(formatScope), refused, addr: remoteAddr(req) });
+      log.warn('auth: token lacks access', { user, missing: missing.map(formatScope), refused, ...who(req) });
       if (refused) throw denied(missing);
       throw unauthorized(this.challenge(req, scopes, 'insufficient_scope'), scopes, 'insufficient scope');
     }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StorageDriver } from '../../storage/driver/driver.js';
 import { matchRoute } from '../router.js';
@@ -5,6 +6,20 @@ import { checkHealth } from './health.js';
 import type { Metrics } from './metrics.js';
 
 type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The request id: a well-formed `X-Request-Id` from the client (or a proxy) is kept, else a new
+ * UUID; it is written back into the request headers so the access log, auth log lines and
+ * notification events of the request all carry the same id.
+ */
+export function requestId(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  const id = typeof given === 'string' && ID_RE.test(given) ? given : randomUUID();
+  req.headers['x-request-id'] = id;
+  return id;
+}
 
 /** Answer `GET /debug/health` (200 `{}` or 503 naming the failing check). */
 export async function serveHealth(driver: StorageDriver, res: ServerResponse): Promise<void> {
@@ -21,6 +36,8 @@ export async function serveHealth(driver: StorageDriver, res: ServerResponse): P
  */
 export function instrument(handler: NodeHandler, metrics: Metrics, driver: StorageDriver): NodeHandler {
   return (req, res) => {
+    const id = requestId(req);
+    res.setHeader('X-Request-Id', id);
     const url = req.url ?? '/';
     const path = url.split('?')[0]!;
     if (path === '/debug/health' && (req.method === 'GET' || req.method === 'HEAD')) {
