@@ -80,6 +80,26 @@ describe('htpasswd', () => {
   });
 });
 
+describe('anonymous pull', () => {
+  it('with --anonymous-pull, skopeo and dist pull without credentials but cannot push', async () => {
+    const s = await serve(['--htpasswd', join(work, 'htpasswd'), '--anonymous-pull']);
+    const push = await sh('skopeo', ['copy', '--dest-tls-verify=false', '--dest-creds', 'ci:ci-secret', src(), `docker://${host(s)}/public/app:v1`]);
+    expect(push.code, push.stderr).toBe(0);
+    const anonPush = await sh('skopeo', ['copy', '--dest-tls-verify=false', src(), `docker://${host(s)}/public/app:v2`]);
+    log('skopeo anonymous push', anonPush);
+    expect(anonPush.code).not.toBe(0);
+    const anonPull = await sh('skopeo', ['copy', '--src-tls-verify=false', `docker://${host(s)}/public/app:v1`, `oci:${join(work, 'anon-out')}:v1`]);
+    log('skopeo anonymous pull', anonPull);
+    expect(anonPull.code, anonPull.stderr).toBe(0);
+    const dPull = await dist(['pull', `${host(s)}/public/app:v1`, '-o', join(work, 'anon-dist-out')]);
+    log('dist anonymous pull', dPull);
+    expect(dPull.code, dPull.stderr).toBe(0);
+    const dPush = await dist(['push', join(work, 'src'), `${host(s)}/public/app:v3`]);
+    log('dist anonymous push', dPush);
+    expect(dPush.code).toBe(4);
+  });
+});
+
 describe('token auth', () => {
   it('skopeo and the dist client complete the bearer flow against the built-in issuer; a pull-only user cannot push (DENIED)', async () => {
     const s = await serve(['--token-issuer', join(work, 'policy.yaml')]);
