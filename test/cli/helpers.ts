@@ -8,7 +8,7 @@ export const ROOT = resolve(__dirname, '../..');
  * The CLI under test is built into a private copy of the package (build/, bin/, package.json,
  * node_modules symlink) so a concurrent `tsc` of the shared build/ cannot race the tests.
  */
-const PKG = join(tmpdir(), `dist-cli-pkg-${process.ppid}`);
+export const PKG = join(tmpdir(), `dist-cli-pkg-${process.ppid}`);
 const BIN = join(PKG, 'bin/dist.js');
 
 /**
