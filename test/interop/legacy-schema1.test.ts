@@ -13,6 +13,7 @@ import type { Descriptor } from '../../src/oci/types.js';
 import { buildOnce, dist } from '../cli/helpers.js';
 import { startDistribution, type RunningDistribution } from '../helpers/distribution.js';
 import { randomImage, writeLayout, type RandomImage } from '../helpers/images.js';
+import { spawnServe } from '../server/spawn.js';
 import { raw } from '../server/util.js';
 
 const run = promisify(execFile);
@@ -145,3 +146,79 @@ describe('schema 1 with skopeo and docker-registry 2.8', () => {
     expect(bad.body.toString()).toContain('MANIFEST_UNVERIFIED');
   });
 });
+
+describe('schema 1 with skopeo and dist serve --schema1', () => {
+  const SIGNED = 'application/vnd.docker.distribution.manifest.v1+prettyjws';
+  async function serve(data: string): Promise<{ host: string; stop(): Promise<void> }> {
+    const s = await spawnServe([data, '--addr', '127.0.0.1:0', '--log-level', 'error', '--schema1']);
+    return { host: new URL(s.url).host, stop: async () => { s.proc.kill('SIGTERM'); await s.exited; } };
+  }
+
+  it('skopeo copy --format v2s1 pushes into dist serve, which verifies, stores and serves it; skopeo pulls it back', async () => {
+    const data = join(work, 'dist-data');
+    const d = await serve(data);
+    let digest: string;
+    try {
+      await skopeo('copy', '--dest-tls-verify=false', '--format', 'v2s1', `oci:${join(work, 'src')}:v1`, `docker://${d.host}/legacy/img:v1`);
+      const head = await raw(`http://${d.host}`, 'HEAD', '/v2/legacy/img/manifests/v1', { headers: { Accept: SIGNED } });
+      expect(head.status).toBe(200);
+      expect(head.header('content-type')).toBe(SIGNED);
+      digest = head.header('docker-content-digest')!;
+      const served = await skopeo('inspect', '--tls-verify=false', '--raw', `docker://${d.host}/legacy/img:v1`);
+      await writeFile(join(work, 'dist-served.json'), served);
+      const v = await dist(['--json', 'verify', join(work, 'dist-served.json')]);
+      expect(v.code, v.stderr).toBe(0);
+      expect((v.json[0] as { digest: string }).digest).toBe(digest);
+      const r = await dist(['verify', `${d.host}/legacy/img@${digest}`]);
+      expect(r.code, r.stderr).toBe(0);
+      await skopeo('copy', '--src-tls-verify=false', `docker://${d.host}/legacy/img:v1`, `oci:${join(work, 'back')}:v1`);
+      const index = JSON.parse(await readFile(join(work, 'back', 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
+      const m = JSON.parse(await readFile(join(work, 'back', 'blobs/sha256', index.manifests[0]!.digest.slice(7)), 'utf8')) as { layers: Array<{ digest: string }> };
+      expect(m.layers.map((l) => l.digest)).toEqual(img.layers.map((l) => l.digest));
+    } finally {
+      await d.stop();
+    }
+    // the same directory, served by docker-registry 2.8 with schema 1 enabled
+    const reg2 = await startDistributionOn(data);
+    try {
+      const got = await raw(`http://${reg2.host}`, 'GET', '/v2/legacy/img/manifests/v1', { headers: { Accept: SIGNED } });
+      expect(got.status, got.body.toString()).toBe(200);
+      expect(got.header('docker-content-digest')).toBe(digest);
+      expect((await verifySchema1(got.body)).digest).toBe(digest);
+    } finally {
+      await reg2.stop();
+    }
+  });
+
+  it('dist serve --schema1 serves the schema 1 manifests docker-registry 2.8 stored', async () => {
+    const head = await raw(`http://${reg.host}`, 'HEAD', '/v2/legacy/img/manifests/v1', { headers: { Accept: SIGNED } });
+    const digest = head.header('docker-content-digest')!;
+    expect(digest).toMatch(/^sha256:/);
+    const d = await serve(reg.dataDir);
+    try {
+      const got = await raw(`http://${d.host}`, 'GET', '/v2/legacy/img/manifests/v1', { headers: { Accept: SIGNED } });
+      expect(got.status).toBe(200);
+      expect(got.header('docker-content-digest')).toBe(digest);
+      expect((await verifySchema1(got.body)).digest).toBe(digest);
+    } finally {
+      await d.stop();
+    }
+  });
+});
+
+/** docker-registry with schema 1 enabled over an existing data directory. */
+async function startDistributionOn(data: string): Promise<{ host: string; stop(): Promise<void> }> {
+  const { spawn } = await import('node:child_process');
+  const { freePort } = await import('../helpers/distribution.js');
+  const port = await freePort();
+  const cfg = join(work, `registry-${port}.yml`);
+  await writeFile(cfg, `version: 0.1\nlog: { level: warn }\nstorage:\n  filesystem: { rootdirectory: ${data} }\nhttp:\n  addr: 127.0.0.1:${port}\n  secret: interop\ncompatibility:\n  schema1:\n    enabled: true\n`);
+  const proc = spawn('docker-registry', ['serve', cfg], { stdio: 'ignore' });
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  for (let i = 0; ; i++) {
+    if (await raw(`http://127.0.0.1:${port}`, 'GET', '/v2/').then((r) => r.status === 200, () => false)) break;
+    if (i > 100) throw new Error('docker-registry did not start');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { host: `127.0.0.1:${port}`, stop: async () => { proc.kill('SIGTERM'); await exited; } };
+}
