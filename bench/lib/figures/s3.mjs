@@ -42,7 +42,7 @@ function s3Params(ceph, rootdirectory) {
 }
 
 /** kind 'dist' or 'docker-registry', over the bucket under `rootdirectory`. */
-async function startS3Server(ctx, kind, ceph, rootdirectory) {
+async function startS3Server(ctx, kind, ceph, rootdirectory, redirect = false) {
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
   mkdirSync(join(ctx.work, 'logs'), { recursive: true });
@@ -50,7 +50,7 @@ async function startS3Server(ctx, kind, ceph, rootdirectory) {
   const cfg = {
     version: 0.1,
     log: { level: 'error', accesslog: { disabled: true } },
-    storage: { s3: s3Params(ceph, rootdirectory), delete: { enabled: true }, redirect: { disable: true } },
+    storage: { s3: s3Params(ceph, rootdirectory), delete: { enabled: true }, redirect: { disable: !redirect } },
     http: { addr: host, secret: 'bench-local-secret' },
   };
   writeFileSync(cfgFile, JSON.stringify(cfg)); // JSON is YAML
@@ -72,7 +72,7 @@ export async function s3Figures(ctx, root) {
   const [layers, layerSize] = ctx.opts.quick ? [4, 16 * MiB] : [4, 64 * MiB];
   const what = `${(layers * layerSize) / MiB} MiB/${layers} layers`;
   const why = !which('radosgw') ? `missing: ceph (apt-get install ${CEPH_PKGS})` : !ctx.avail.skopeo ? 'missing: skopeo' : undefined;
-  const rows = [`push ${what} to dist serve on S3`, `pull ${what} from dist serve on S3`];
+  const rows = [`push ${what} to dist serve on S3`, `pull ${what} from dist serve on S3`, `pull ${what}, storage.redirect on (bytes from the store)`];
   if (why || !ctx.avail.registry) {
     for (const figure of rows) ctx.addRow({ figure, unit: 'MiB/s', dist: why ?? 'not available', peer: why ?? 'missing: docker-registry', peerName: 'docker-registry (s3)' });
     return;
@@ -86,32 +86,43 @@ export async function s3Figures(ctx, root) {
     const c = new S3Client({ endpoint: ceph.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: ceph.accessKey, secretAccessKey: ceph.secretKey }, requestChecksumCalculation: 'WHEN_REQUIRED' });
     await c.send(new CreateBucketCommand({ Bucket: BUCKET }));
     c.destroy();
-    const push = {};
-    const pull = {};
-    let n = 0;
-    for (const [side, kind] of [['dist', 'dist'], ['peer', 'docker-registry']]) {
-      push[side] = async () => {
-        const s = await startS3Server(ctx, kind, ceph, `/${kind}-${++n}`); // an empty root each run
-        try {
-          const [cmd, args] = pushCmd('skopeo', ctx.tools, img.dir, img.tag, s.host, 'bench/s3');
-          const res = check(await run(cmd, args), `skopeo push to ${kind}`);
-          const out = join(ctx.work, `s3-pull-${kind}`);
-          rmSync(out, { recursive: true, force: true });
-          const [pc, pa] = pullCmd('skopeo', ctx.tools, s.host, 'bench/s3', img.tag, out);
-          const pr = check(await run(pc, pa), `skopeo pull from ${kind}`);
-          for (const b of img.blobs) if (!existsSync(join(out, 'blobs', 'sha256', b.digest.slice(7)))) throw new Error(`pull lacks ${b.digest}`);
-          rmSync(out, { recursive: true, force: true });
-          (pull[`${side}Samples`] ??= []).push(mibps(img.bytes, pr.seconds));
-          return mibps(img.bytes, res.seconds);
-        } finally {
-          await s.stop();
-        }
-      };
-    }
-    const r = await measurePair(ctx, 'push/pull on S3', { dist: ctx.avail.distServer ? push.dist : 'not available', peer: push.peer });
     const med = (xs) => (xs?.length ? median(xs) : undefined);
-    ctx.addRow({ figure: rows[0], unit: 'MiB/s', dist: r.dist, peer: r.peer, peerName: 'docker-registry (s3)' });
-    ctx.addRow({ figure: rows[1], unit: 'MiB/s', dist: typeof r.dist === 'string' ? r.dist : med(pull.distSamples) ?? 'no data', peer: typeof r.peer === 'string' ? r.peer : med(pull.peerSamples) ?? 'no data', peerName: 'docker-registry (s3)' });
+    let n = 0;
+    const filled = {};
+    for (const redirect of [false, true]) {
+      const pull = {};
+      const sides = {};
+      for (const [side, kind] of [['dist', 'dist'], ['peer', 'docker-registry']]) {
+        sides[side] = async () => {
+          // Push to an empty root each run; the redirect pass only pulls from a root filled before.
+          const root = redirect ? filled[kind] : `/${kind}-${++n}`;
+          if (!root) throw new Error('no pushed data to pull');
+          const s = await startS3Server(ctx, kind, ceph, root, redirect);
+          try {
+            let pushed;
+            if (!redirect) {
+              const [cmd, args] = pushCmd('skopeo', ctx.tools, img.dir, img.tag, s.host, 'bench/s3');
+              pushed = mibps(img.bytes, check(await run(cmd, args), `skopeo push to ${kind}`).seconds);
+              filled[kind] = root;
+            }
+            const out = join(ctx.work, `s3-pull-${kind}`);
+            rmSync(out, { recursive: true, force: true });
+            const [pc, pa] = pullCmd('skopeo', ctx.tools, s.host, 'bench/s3', img.tag, out);
+            const pr = check(await run(pc, pa), `skopeo pull from ${kind}`);
+            for (const b of img.blobs) if (!existsSync(join(out, 'blobs', 'sha256', b.digest.slice(7)))) throw new Error(`pull lacks ${b.digest}`);
+            rmSync(out, { recursive: true, force: true });
+            (pull[side] ??= []).push(mibps(img.bytes, pr.seconds));
+            return pushed ?? 0;
+          } finally {
+            await s.stop();
+          }
+        };
+      }
+      const r = await measurePair(ctx, `push/pull on S3${redirect ? ' (redirect)' : ''}`, { dist: ctx.avail.distServer ? sides.dist : 'not available', peer: sides.peer });
+      const pullCell = (side) => (typeof r[side] === 'string' ? r[side] : med(pull[side]) ?? 'no data');
+      if (!redirect) ctx.addRow({ figure: rows[0], unit: 'MiB/s', dist: r.dist, peer: r.peer, peerName: 'docker-registry (s3)' });
+      ctx.addRow({ figure: redirect ? rows[2] : rows[1], unit: 'MiB/s', dist: pullCell('dist'), peer: pullCell('peer'), peerName: `docker-registry (s3${redirect ? ', redirect' : ''})` });
+    }
   } finally {
     await ceph.stop();
   }
