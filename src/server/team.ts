@@ -11,7 +11,7 @@ import { HtpasswdAccessController } from './auth/htpasswd.js';
 import { TokenAccessController } from './auth/token.js';
 import { parseCertBundle, trustedKeyResolver } from './auth/trust.js';
 import type { RegistryEvent } from './context.js';
-import { listen, type RunningServer } from './listen.js';
+import { listen, parseAddr, type RunningServer } from './listen.js';
 import type { Logger as CoreLogger } from './log.js';
 import { Maintenance } from './maintenance.js';
 import { Notifier } from './notify/notifier.js';
@@ -73,6 +73,14 @@ export async function setupTeam(cfg: TeamConfig, ctx: { dir: string; log: CoreLo
   const scheme = cfg.tls ? 'https' : 'http';
   const tls = cfg.tls ? loadTls(cfg.tls) : undefined;
   const metrics = new Metrics();
+  let debugAddr: { host: string; port: number } | undefined;
+  if (cfg.debug) {
+    try {
+      debugAddr = parseAddr(cfg.debug.addr);
+    } catch {
+      throw new UsageError(`config: http.debug.addr: invalid address "${cfg.debug.addr}" (expected HOST:PORT)`);
+    }
+  }
   const { ac, tokenHandler } = await accessController(cfg, log, scheme);
   const guard = new GcGuard();
   let raw: StorageDriver | undefined;
@@ -119,6 +127,12 @@ export async function setupTeam(cfg: TeamConfig, ctx: { dir: string; log: CoreLo
         inner(req, res);
       };
       const wrapped = Object.assign(fn, { storage: handler.storage, routes: handler.routes, log: handler.log });
+      if (cfg.debug && debugAddr) {
+        // before the registry listens, so a busy debug port fails the start cleanly
+        const dbg = await startDebugServer({ ...debugAddr, metrics, driver, metricsPath: cfg.debug.prometheus ? cfg.debug.metricsPath : undefined });
+        banner.push(`debug server ${dbg.url} (/debug/health${cfg.debug.prometheus ? `, ${cfg.debug.metricsPath}` : ''})`);
+        closers.push(dbg.close);
+      }
       const running: RunningServer = tls
         ? ((await listenTls(wrapped, addr, tls, (err) => log.debug('tls client error', { error: err.code ?? err.message }))) as unknown as RunningServer)
         : await listen(wrapped, addr);
@@ -126,13 +140,6 @@ export async function setupTeam(cfg: TeamConfig, ctx: { dir: string; log: CoreLo
       notifier?.start();
       if (notifier) closers.push(() => notifier.close());
       if (tokenHandler) banner.push(`token endpoint ${running.url}/token`);
-      if (cfg.debug) {
-        const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(cfg.debug.addr);
-        if (!m) throw new UsageError(`config: http.debug.addr: invalid address "${cfg.debug.addr}" (expected HOST:PORT)`);
-        const dbg = await startDebugServer({ host: m[1] ?? m[2] ?? '', port: Number(m[3]), metrics, driver, metricsPath: cfg.debug.prometheus ? cfg.debug.metricsPath : '/\0disabled' });
-        banner.push(`debug server ${dbg.url} (/debug/health${cfg.debug.prometheus ? `, ${cfg.debug.metricsPath}` : ''})`);
-        closers.push(dbg.close);
-      }
       if (cfg.gc || cfg.uploadPurging) {
         maintenance = new Maintenance({ driver, guard, gc: cfg.gc, uploadPurging: cfg.uploadPurging, log, metrics });
         maintenance.start();

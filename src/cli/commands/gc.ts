@@ -28,7 +28,7 @@ export function register(program: Command): void {
           marked: report.marked,
           eligible: report.eligible,
           deleted: report.deleted,
-          manifests: (opts.dryRun ? report.manifests : report.manifests).map((m) => ({ repository: m.repo, digest: m.digest })),
+          manifests: report.manifests.map((m) => ({ repository: m.repo, digest: m.digest })),
           layerLinksRemoved: report.layerLinksRemoved,
         }));
       } else if (!opts.dryRun && !g.quiet) {

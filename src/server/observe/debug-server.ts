@@ -4,21 +4,21 @@ import type { StorageDriver } from '../../storage/driver/driver.js';
 import { serveHealth } from './instrument.js';
 import type { Metrics } from './metrics.js';
 
-/** `http.debug.addr`: `/debug/health` and Prometheus `/metrics` (path configurable). */
+/** `http.debug.addr`: `/debug/health` and Prometheus metrics at `metricsPath` (none when undefined). */
 export async function startDebugServer(opts: { host: string; port: number; metrics: Metrics; driver: StorageDriver; metricsPath?: string }): Promise<{ server: Server; url: string; close(): Promise<void> }> {
-  const metricsPath = opts.metricsPath ?? '/metrics';
+  const metricsPath = opts.metricsPath;
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { Allow: 'GET, HEAD' }).end();
     if (path === '/debug/health') return void serveHealth(opts.driver, res);
-    if (path === metricsPath) {
+    if (metricsPath !== undefined && path === metricsPath) {
       opts.metrics.registry.metrics().then(
         (text) => res.writeHead(200, { 'Content-Type': opts.metrics.registry.contentType }).end(text),
         (e: unknown) => res.writeHead(500).end(String(e)),
       );
       return;
     }
-    res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found: try /debug/health or /metrics\n');
+    res.writeHead(404, { 'Content-Type': 'text/plain' }).end(`not found: try /debug/health${metricsPath ? ` or ${metricsPath}` : ''}\n`);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
