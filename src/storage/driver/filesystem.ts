@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, readFile, type WriteStream } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as nodePath from 'node:path';
 import type { Readable } from 'node:stream';
@@ -21,8 +21,10 @@ export class FilesystemDriver implements StorageDriver {
   }
 
   async getContent(path: string): Promise<Buffer> {
+    const full = this.full(path);
     try {
-      return await fsp.readFile(this.full(path));
+      // Callback readFile: 2-5x the small-file reads/s of fs/promises readFile on Node 20 (the manifest GET hot path).
+      return await new Promise<Buffer>((resolve, reject) => readFile(full, (e, b) => (e ? reject(e) : resolve(b))));
     } catch (e) {
       if (isENOENT(e) || (e as NodeJS.ErrnoException).code === 'EISDIR') throw new PathNotFoundError(path);
       throw e;
