@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { UsageError } from '../errors/errors.js';
+import { withEnvOverrides } from '../storage/driver/from-config.js';
 import { isLogLevel, type LogLevel } from './log.js';
 import { validateConfigKeys } from './config-schema.js';
 import { parseTeamConfig, type TeamConfig } from './team-config.js';
@@ -65,9 +66,9 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = {}): ServeCon
     secret: str(env.REGISTRY_HTTP_SECRET ?? http.secret, 'http.secret'),
     logLevel: level,
     readOnly: bool(obj(obj(storage.maintenance).readonly).enabled, 'storage.maintenance.readonly.enabled'),
-    s3: storage.s3 === undefined ? undefined : obj(storage.s3),
+    s3: withEnvOverrides(storage.s3 === undefined ? undefined : obj(storage.s3), env, 'REGISTRY_STORAGE_S3_'),
     redirect: bool(obj(storage.redirect).enabled, 'storage.redirect.enabled') ?? negate(bool(obj(storage.redirect).disable, 'storage.redirect.disable')),
-    redis: root.redis === undefined ? undefined : obj(root.redis),
+    redis: withEnvOverrides(root.redis === undefined ? undefined : obj(root.redis), env, 'REGISTRY_REDIS_'),
     blobDescriptorCache: str(obj(storage.cache).blobdescriptor, 'storage.cache.blobdescriptor'),
     team: parseTeamConfig(root),
     schema1: {

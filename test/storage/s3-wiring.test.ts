@@ -30,6 +30,14 @@ redis: { addr: "127.0.0.1:6379", db: 1 }
     expect(parseConfig('storage: { filesystem: { rootdirectory: /x } }').redirect).toBeUndefined();
   });
 
+  it('takes REGISTRY_STORAGE_S3_* and REGISTRY_REDIS_* overrides, as distribution does', () => {
+    const env = { REGISTRY_STORAGE_S3_SECRETKEY: 'from-env', REGISTRY_STORAGE_S3_BUCKET: 'envbucket', REGISTRY_REDIS_PASSWORD: 'pw', REGISTRY_REDIS_POOL_MAXIDLE: '3' };
+    const c = parseConfig('storage: { s3: { bucket: file, region: r, secretkey: file } }', env);
+    expect(c.s3).toEqual({ bucket: 'envbucket', region: 'r', secretkey: 'from-env' });
+    expect(c.redis).toEqual({ password: 'pw' });
+    expect(parseConfig('storage: { filesystem: { rootdirectory: /x } }', {}).s3).toBeUndefined();
+  });
+
   it('opens the filesystem by default, S3 when configured, the Redis cache when asked', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dist-wiring-'));
     dirs.push(dir);

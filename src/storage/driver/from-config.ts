@@ -61,3 +61,17 @@ export async function openDriver(c: DriverConfig): Promise<OpenedDriver> {
     },
   };
 }
+
+/**
+ * distribution's environment overrides for a parameter section: `PREFIX<KEY>` (e.g.
+ * `REGISTRY_STORAGE_S3_SECRETKEY`, `REGISTRY_REDIS_PASSWORD`) sets the lower-cased key, and wins
+ * over the file. A section absent from the file exists when any of its variables is set.
+ */
+export function withEnvOverrides(section: Record<string, unknown> | undefined, env: NodeJS.ProcessEnv, prefix: string): Record<string, unknown> | undefined {
+  const over: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (v !== undefined && k.startsWith(prefix) && /^[A-Z0-9]+$/.test(k.slice(prefix.length))) over[k.slice(prefix.length).toLowerCase()] = v;
+  }
+  if (!section && Object.keys(over).length === 0) return undefined;
+  return { ...(section ?? {}), ...over };
+}
