@@ -54,12 +54,19 @@ export async function collectGarbage(driver: StorageDriver, opts: GcOptions = {}
     report.manifests = manifests;
     return report;
   }
+  const spared = new Set<Digest>();
   for (const m of manifests) {
-    if (opts.guard?.touchedSince(m.digest, since) || (await isYoung(driver, paths.revisionLink(m.repo, m.digest), grace > 0 ? since : 0))) continue;
-    await removeManifest(driver, m);
-    report.manifests.push(m);
+    // online: through the guard, so a concurrent PUT of the same manifest either wins (it touched first) or waits
+    const removed = !(await isYoung(driver, paths.revisionLink(m.repo, m.digest), grace > 0 ? since : 0)) &&
+      (opts.guard ? await opts.guard.tryDelete(m.digest, since, () => removeManifest(driver, m)) : (await removeManifest(driver, m), true));
+    if (removed) report.manifests.push(m);
+    else for (const d of [m.digest, ...m.refs]) spared.add(d); // a manifest left in place keeps what it references
   }
   for (const d of eligible) {
+    if (spared.has(d)) {
+      report.protected.push(d);
+      continue;
+    }
     if (await isYoung(driver, paths.blobData(d), grace > 0 ? since : 0)) {
       report.protected.push(d);
       continue;

@@ -111,3 +111,24 @@ describe('gc guard', () => {
     expect(r.deleted).toEqual([d]);
   });
 });
+
+describe('online --delete-untagged', () => {
+  it('an untagged manifest re-pushed (touched) during the cycle keeps its revision; an idle one goes', async () => {
+    const driver = new MemoryDriver();
+    let t = Date.now() + 7_200_000;
+    const guard = new GcGuard(() => t);
+    const served = new GuardedDriver(driver, guard);
+    await putImage(driver, 'r', 'keep');
+    const idle = await putImage(driver, 'r', undefined);
+    const busy = await putImage(driver, 'r', undefined);
+    // a client re-PUTs `busy` (the server rewrites its revision link through the guarded driver)
+    await served.putContent(paths.revisionLink('r', busy.manifest), Buffer.from(busy.manifest));
+    const r = await collectGarbage(driver, { guard, gracePeriodMs: 1000, deleteUntagged: true, now: () => t });
+    expect(r.manifests.map((m) => m.digest)).toEqual([idle.manifest]);
+    expect((await driver.getContent(paths.revisionLink('r', busy.manifest))).toString()).toBe(busy.manifest);
+    await expect(driver.stat(paths.revisionLink('r', idle.manifest))).rejects.toThrow();
+    // the kept manifest keeps its blobs, the removed one's go
+    for (const d of [busy.manifest, busy.config, ...busy.layers]) expect(await blobExists(driver, d)).toBe(true);
+    expect([...r.deleted].sort()).toEqual([idle.manifest, idle.config, ...idle.layers].sort());
+  });
+});

@@ -1,7 +1,7 @@
 import type { Digest } from '../../digest/digest.js';
 import { parseManifest, referencedDescriptors, subjectOf } from '../../oci/manifest.js';
 import type { StorageDriver } from '../driver/driver.js';
-import { isNotFound } from '../links.js';
+import { isNotFound, readLink } from '../links.js';
 import { paths } from '../paths.js';
 import { listRepositories, manifestRevisions, tagCurrents } from './walk.js';
 
@@ -10,6 +10,8 @@ export interface ManifestDeletion {
   digest: Digest;
   /** Every tag of the repo (their `index/` history may mention the manifest). */
   tags: string[];
+  /** What the manifest references (kept alive if the manifest itself ends up kept). */
+  refs: Digest[];
 }
 
 export interface MarkResult {
@@ -67,6 +69,11 @@ export async function mark(driver: StorageDriver, opts: { deleteUntagged?: boole
       for (const ref of r?.refs ?? []) {
         emit(`${repo}: marking blob ${ref}`);
         marked.add(ref);
+        if (ref.startsWith('tarsum')) {
+          // a legacy tarsum blobSum: the repository's alias link names the stored (sha256) blob
+          const canonical = await readLink(driver, paths.layerLink(repo, ref)).catch(() => undefined);
+          if (canonical) marked.add(canonical as Digest);
+        }
         if (opts.deleteUntagged && revisions.includes(ref)) await markManifest(ref);
       }
     };
@@ -86,7 +93,7 @@ export async function mark(driver: StorageDriver, opts: { deleteUntagged?: boole
     for (const d of revisions) {
       if (keep.has(d)) continue;
       emit(`manifest eligible for deletion: ${d}`);
-      manifests.push({ repo, digest: d, tags: allTags });
+      manifests.push({ repo, digest: d, tags: allTags, refs: (await refsOf(d))?.refs ?? [] });
     }
   }
   return { marked, manifests };
