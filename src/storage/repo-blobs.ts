@@ -29,6 +29,16 @@ export class RepoBlobs {
     await writeLink(this.driver, path, digest);
   }
 
+  /** The canonical digest a repository link points at (differs from `digest` for a legacy tarsum alias). */
+  async canonical(name: string, digest: Digest): Promise<Digest | undefined> {
+    return (await readLink(this.driver, paths.layerLink(name, digest))) as Digest | undefined;
+  }
+
+  /** Link `alias` (a tarsum) to the canonical blob, as the V2.0 registry did: the link holds the canonical digest. */
+  async linkAlias(name: string, alias: Digest, canonical: Digest): Promise<void> {
+    await writeLink(this.driver, paths.layerLink(name, alias), canonical);
+  }
+
   /** Remove the repository's link (the data stays until GC). BLOB_UNKNOWN when not linked. */
   async unlink(name: string, digest: Digest): Promise<void> {
     if (!(await deleteIfExists(this.driver, paths.layerLink(name, digest)))) throw new RegistryError('BLOB_UNKNOWN', undefined, { digest });

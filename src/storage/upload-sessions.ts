@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { algorithmOf, type Digest } from '../digest/digest.js';
 import { Digester } from '../digest/digester.js';
 import { RegistryError } from '../errors/errors.js';
@@ -117,6 +118,12 @@ export class UploadSessions {
       await this.cancelLocked(name, id);
       return { digest, size: st.size };
     });
+  }
+
+  /** The bytes received so far (legacy tarsum verification reads them before finishing). */
+  async reader(name: string, id: string): Promise<Readable> {
+    await this.status(name, id);
+    return this.driver.reader(paths.uploadData(name, id));
   }
 
   async cancel(name: string, id: string): Promise<void> {
