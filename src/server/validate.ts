@@ -1,4 +1,4 @@
-import { isDigest, parseDigest, type Digest } from '../digest/digest.js';
+import { isDigest, isTarsumDigest, parseDigest, type Digest } from '../digest/digest.js';
 import { RegistryError } from '../errors/errors.js';
 import { isRepositoryName, isTag } from '../ref/grammar.js';
 
@@ -12,6 +12,11 @@ export function checkName(name: string | undefined): string {
 
 export function checkDigest(d: string | undefined | null): Digest {
   return parseDigest(d ?? '');
+}
+
+/** A blob digest, or a legacy `tarsum.*` digest (V2.0 clients; resolved through the repository's alias link). */
+export function checkBlobDigest(d: string | undefined | null): Digest {
+  return d && isTarsumDigest(d) ? (d as Digest) : parseDigest(d ?? '');
 }
 
 /** A manifest reference: a digest when it looks like one, else a tag. */

@@ -3,14 +3,17 @@ import { RegistryError } from '../../errors/errors.js';
 import type { Handler } from '../context.js';
 import { etagMatches, sendEmpty } from '../http.js';
 import { parseRange } from '../range.js';
-import { checkDigest, checkName } from '../validate.js';
+import { checkBlobDigest, checkDigest, checkName } from '../validate.js';
+import { isTarsumDigest } from '../../digest/digest.js';
 import { limitBytes } from '../limit.js';
 
 /** `GET`/`HEAD /v2/<name>/blobs/<digest>`, with `Range` (206/416) and `If-None-Match` (304). */
 export const getBlob: Handler = async ({ req, res, params, storage, emit, redirect }) => {
   const name = checkName(params.name);
-  const digest = checkDigest(params.digest);
-  const size = await storage.repoBlobs.stat(name, digest);
+  const asked = checkBlobDigest(params.digest);
+  const size = await storage.repoBlobs.stat(name, asked);
+  // a legacy tarsum is an alias: its link holds the canonical digest of the stored data
+  const digest = isTarsumDigest(asked) ? ((await storage.repoBlobs.canonical(name, asked)) ?? asked) : asked;
   const headers: Record<string, string> = {
     'Docker-Content-Digest': digest,
     ETag: `"${digest}"`,

@@ -3,7 +3,8 @@ import { RegistryError } from '../../errors/errors.js';
 import { uploadRange, type AppendOptions, type UploadStatus } from '../../storage/upload-sessions.js';
 import type { Ctx, Handler } from '../context.js';
 import { hasBody, parseChunkRange, sendEmpty } from '../http.js';
-import { checkDigest, checkName } from '../validate.js';
+import { checkBlobDigest, checkDigest, checkName } from '../validate.js';
+import { isTarsumDigest } from '../../digest/digest.js';
 
 function uploadHeaders(ctx: Ctx, st: UploadStatus): Record<string, string> {
   return {
@@ -94,12 +95,14 @@ export const finishUpload: Handler = async (ctx) => {
   const { name, uuid } = await session(ctx);
   const raw = ctx.query.get('digest');
   if (raw === null) throw new RegistryError('DIGEST_INVALID', 'digest missing', undefined);
-  const digest = checkDigest(raw);
+  const digest = checkBlobDigest(raw);
   await ctx.storage.uploads.status(name, uuid);
   const current = async (): Promise<number> => (await ctx.storage.uploads.status(name, uuid)).size;
   const body = hasBody(ctx.req);
   const opts = body ? await chunkOptions(ctx.req, current) : {};
-  const done = await ctx.storage.uploads.finish(name, uuid, digest, body ? ctx.req : undefined, opts);
+  const done = isTarsumDigest(digest)
+    ? await (await import('../../legacy/tarsum-upload.js')).finishTarsumUpload(ctx.storage, name, uuid, digest, body ? ctx.req : undefined, opts)
+    : await ctx.storage.uploads.finish(name, uuid, digest, body ? ctx.req : undefined, opts);
   ctx.emit({ action: 'push', kind: 'blob', repository: name, digest, size: done.size });
   sendEmpty(ctx.res, 201, blobCreated(name, digest));
 };
