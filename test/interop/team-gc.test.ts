@@ -51,6 +51,10 @@ describe('dist gc agrees with docker-registry garbage-collect', () => {
     const deleted = imgs[0]!;
     expect(expected).toEqual([deleted.manifest.digest, deleted.config.digest, ...deleted.layers.map((l) => l.digest)].sort());
     expect(eligibleBlobs(ours.stdout)).toEqual(expected);
+    // the same docker-registry config file works as the argument too
+    const viaConfig = await dist(['gc', '--dry-run', config]);
+    expect(viaConfig.code, viaConfig.stderr).toBe(0);
+    expect(eligibleBlobs(viaConfig.stdout)).toEqual(expected);
     for (const d of expected) expect(existsSync(blobFile(data, d))).toBe(true);
     const real = await dist(['gc', data]);
     expect(real.code, real.stderr).toBe(0);

@@ -6,22 +6,32 @@ export function register(program: Command): void {
   program
     .command('gc')
     .description('garbage-collect a registry data directory (mark and sweep, like docker-registry garbage-collect); for a running server use storage.gc in its config')
-    .argument('<dir>', 'data directory (storage.filesystem.rootdirectory)')
+    .argument('<dir|config>', 'data directory (storage.filesystem.rootdirectory), or a distribution YAML config (then its storage is used, S3 included)')
     .option('-m, --dry-run', 'report what would be deleted, delete nothing')
     .option('--delete-untagged', 'also delete manifests no tag points at (keeps index children and referrers of kept manifests)')
     .action(async (dir: string, opts: { dryRun?: boolean; deleteUntagged?: boolean }, cmd: Command) => {
       const g = globals(cmd);
-      const { existsSync } = await import('node:fs');
+      const { existsSync, statSync } = await import('node:fs');
       const { UsageError } = await import('../../errors/errors.js');
       if (!existsSync(dir)) throw new UsageError(`data directory ${dir} does not exist`);
-      const { FilesystemDriver } = await import('../../storage/driver/filesystem.js');
+      const { openDriver } = await import('../../storage/driver/from-config.js');
       const { collectGarbage } = await import('../../storage/gc.js');
+      let opened;
+      if (statSync(dir).isDirectory()) {
+        opened = await openDriver({ dir });
+      } else {
+        const { loadConfig } = await import('../../server/config.js');
+        const cfg = await loadConfig(dir);
+        if (!cfg.s3 && !cfg.rootDirectory) throw new UsageError(`${dir}: no storage.filesystem.rootdirectory or storage.s3 in the configuration`);
+        opened = await openDriver({ dir: cfg.rootDirectory ?? '', s3: cfg.s3 });
+      }
       const out = (l: string): void => { process.stdout.write(`${l}\n`); };
-      const report = await collectGarbage(new FilesystemDriver(dir), {
+      const report = await collectGarbage(opened.driver, {
         dryRun: opts.dryRun,
         deleteUntagged: opts.deleteUntagged,
         emit: g.json || g.quiet ? undefined : out,
       });
+      await opened.close();
       if (g.json) {
         out(JSON.stringify({
           dryRun: !!opts.dryRun,
