@@ -54,7 +54,17 @@ export async function copyGraph(src: ReadOnlyTarget, dst: Target, root: Descript
   };
 
   const copyManifest = async (desc: Descriptor, bytes: Buffer, parsed: ParsedManifest): Promise<void> => {
-    if (parsed.kind === 'schema1') throw new CopyError('source', `${desc.digest}: Docker schema 1 manifests cannot be copied; convert the image first`);
+    if (parsed.kind === 'schema1') {
+      // legacy: a schema 1 root is verified and converted to an OCI image (src/copy/schema1.ts)
+      if (desc !== result.root) throw new CopyError('source', `${desc.digest}: a Docker schema 1 manifest can only be the root of a copy`);
+      const r = await (await import('./schema1.js')).copySchema1({ ...ctx, limiter }, desc, bytes);
+      result.root = r.root;
+      result.blobs.copied += r.copied;
+      result.blobs.skipped += r.skipped;
+      result.bytes += r.bytes;
+      result.manifests.pushed++;
+      return;
+    }
     await Promise.all(referencedDescriptors(parsed).map((child) => visit(child)));
     try {
       if (await dst.exists(desc)) {
