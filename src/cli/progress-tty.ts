@@ -44,14 +44,15 @@ export function ttyReporter(verb: string): Reporter {
       spinner.text = text;
     },
     result(_o, human) {
-      spinner?.stop();
-      multi?.stop();
+      this.close();
       process.stderr.write(`${t.line(verb)}\n`);
       process.stdout.write(`${human}\n`);
     },
     close() {
       spinner?.stop();
       multi?.stop();
+      spinner = undefined;
+      multi = undefined;
     },
   };
 }

@@ -65,7 +65,8 @@ export class Totals {
 export async function createReporter(g: GlobalOptions, verb: string): Promise<Reporter> {
   if (g.json) return jsonReporter(!!g.quiet);
   if (g.quiet) return { event: () => undefined, step: () => undefined, result: (_o, human) => void process.stdout.write(`${human}\n`), close: () => undefined };
-  if (process.stderr.isTTY) return (await import('./progress-tty.js')).ttyReporter(verb);
+  // A pseudo-terminal with no size (0 columns) cannot host bars or a spinner: use plain lines.
+  if (process.stderr.isTTY && (process.stderr.columns ?? 0) > 0) return (await import('./progress-tty.js')).ttyReporter(verb);
   return plainReporter(verb);
 }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
 import { createServer, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -142,5 +143,23 @@ describe('dist pull/copy behaviour', () => {
     expect(res.headers.get('docker-content-digest')).toBe(img.manifest.desc.digest);
     // Node's CLI baseline here is ~100 MiB RSS; holding the layer would add 96 MiB on top.
     for (const kib of peaks) expect(kib, `peak RSS KiB per step: ${peaks}`).toBeLessThan(160 * 1024);
+  });
+
+  it('on a TTY: per-blob progress bars with bytes and rate on stderr, summary after', async () => {
+    const { PKG } = await import('./helpers.js');
+    const out = join(work, 'tty');
+    const cmd = `stty cols 120 rows 40; ${process.execPath} ${join(PKG, 'bin/dist.js')} pull ${reg.host}/team/app:a -o ${out}`;
+    const r = await new Promise<{ code: number | null; text: string }>((res) => {
+      const p = spawn('script', ['-qec', cmd, '/dev/null'], { env: { ...process.env, ...env, COLUMNS: '120' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let text = '';
+      p.stdout.on('data', (d: Buffer) => (text += d.toString()));
+      p.stderr.on('data', (d: Buffer) => (text += d.toString()));
+      p.on('close', (code) => res({ code, text }));
+    });
+    expect(r.code, r.text).toBe(0);
+    const plain = r.text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+    expect(plain).toMatch(/[0-9a-f]{12} \[=+ *\] [\d.]+ (B|KiB|MiB)\/[\d.]+ (B|KiB|MiB) [\d.]+ (B|KiB|MiB)\/s done/);
+    expect(plain).toMatch(/pulled: 3\/3 blobs/);
+    expect(plain).toContain(a.manifest.desc.digest);
   });
 });
