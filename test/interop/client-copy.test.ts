@@ -67,6 +67,40 @@ describe('dist pull/push/copy against docker-registry 2.8, skopeo as witness', (
     note('skopeo inspect docker-archive written by dist pull', (JSON.parse(fromTar.out.toString()) as { RepoTags?: string[]; Layers: string[] }).Layers);
   });
 
+  it('skopeo reads what dist pulls (layout, OCI archive); dist pushes what skopeo writes (docker-archive, oci-archive, layout)', async () => {
+    const layoutOut = join(work, 'for-skopeo');
+    expect((await dist(['pull', `${reg.host}/interop/app:v1`, '-o', layoutOut, '-q'], { env })).code).toBe(0);
+    const fromLayout = await skopeo(['inspect', '--raw', `oci:${layoutOut}:v1`]);
+    expect(fromLayout.code, fromLayout.err).toBe(0);
+    expect(fromLayout.out.equals(img.manifest.bytes)).toBe(true);
+    const ociTar = join(work, 'for-skopeo.oci.tar');
+    expect((await dist(['pull', `${reg.host}/interop/app:v1`, '-o', ociTar, '--format', 'oci-archive', '-q'], { env })).code).toBe(0);
+    const fromOciTar = await skopeo(['inspect', '--raw', `oci-archive:${ociTar}:v1`]);
+    expect(fromOciTar.code, fromOciTar.err).toBe(0);
+    expect(fromOciTar.out.equals(img.manifest.bytes)).toBe(true);
+    note('skopeo inspect --raw oci:<dist pull layout>:v1 and oci-archive: digest', sha(fromLayout.out));
+
+    const dockerTar = join(work, 'by-skopeo.docker.tar');
+    const w1 = await skopeo(['copy', `oci:${layout}:v1`, `docker-archive:${dockerTar}:interop/fromskopeo:d`]);
+    expect(w1.code, w1.err).toBe(0);
+    const p1 = await dist(['push', dockerTar, `${reg.host}/interop/fromskopeo:d`, '--json'], { env });
+    expect(p1.code, p1.err).toBe(0);
+    const back = JSON.parse((await skopeo(['inspect', '--tls-verify=false', `docker://${reg.host}/interop/fromskopeo:d`])).out.toString()) as { Layers: string[] };
+    const archived = JSON.parse((await skopeo(['inspect', `docker-archive:${dockerTar}`])).out.toString()) as { Layers: string[] };
+    expect(back.Layers).toEqual(archived.Layers);
+    note('dist push of a skopeo docker-archive: layers', back.Layers);
+
+    const ociArchive = join(work, 'by-skopeo.oci.tar');
+    expect((await skopeo(['copy', `oci:${layout}:v1`, `oci-archive:${ociArchive}:t`])).code).toBe(0);
+    const p2 = await dist(['push', `${ociArchive}:t`, `${reg.host}/interop/fromskopeo:o`, '--json'], { env });
+    expect(p2.code, p2.err).toBe(0);
+    const skLayout = join(work, 'by-skopeo-layout');
+    expect((await skopeo(['copy', '--src-tls-verify=false', `docker://${reg.host}/interop/app:v1`, `oci:${skLayout}:x`])).code).toBe(0);
+    const p3 = await dist(['push', `${skLayout}:x`, `${reg.host}/interop/fromskopeo:l`, '--json'], { env });
+    expect(p3.code, p3.err).toBe(0);
+    note('dist push of skopeo oci-archive / layout: digests', [result(p2.out).digest, result(p3.out).digest]);
+  });
+
   it('dist copy between two repositories mounts the blobs instead of uploading them', async () => {
     const r = await dist(['copy', `${reg.host}/interop/app:v1`, `${reg.host}/interop/mirror:v1`, '--json'], { env });
     expect(r.code, r.err).toBe(0);
