@@ -1,5 +1,6 @@
 import type { StorageDriver } from '../storage/driver/driver.js';
 import { collectGarbage, type GcReport } from '../storage/gc.js';
+import type { Exclusive } from '../storage/driver/cached/redis-lock.js';
 import type { GcGuard } from '../storage/gc/guard.js';
 import { purgeUploads } from '../storage/gc/uploads.js';
 import type { Logger } from './observe/log.js';
@@ -13,6 +14,8 @@ export interface MaintenanceOptions {
   uploadPurging?: { ageMs: number; intervalMs: number; dryRun: boolean };
   log: Logger;
   metrics?: Metrics;
+  /** With Redis (several instances): run each job only where the shared lease is held. */
+  exclusive?: Exclusive;
 }
 
 /** Periodic online GC and upload purging while serving. Runs never overlap; timers do not keep the process alive. */
@@ -39,8 +42,16 @@ export class Maintenance {
     this.timers.push(t);
   }
 
-  /** One online GC cycle (also callable directly). */
+  /** One online GC cycle (also callable directly); undefined when another instance holds the GC lease. */
   async collect(): Promise<GcReport | undefined> {
+    if (!this.o.gc) return undefined;
+    if (!this.o.exclusive) return this.collectNow();
+    const r = await this.o.exclusive('gc', () => this.collectNow());
+    if (r === undefined) this.o.log.debug('gc: another instance is collecting; cycle skipped');
+    return r;
+  }
+
+  private async collectNow(): Promise<GcReport | undefined> {
     const gc = this.o.gc;
     if (!gc) return undefined;
     const t0 = Date.now();
@@ -60,6 +71,11 @@ export class Maintenance {
   }
 
   async purge(): Promise<void> {
+    if (this.o.exclusive) await this.o.exclusive('uploadpurging', () => this.purgeNow());
+    else await this.purgeNow();
+  }
+
+  private async purgeNow(): Promise<void> {
     const up = this.o.uploadPurging;
     if (!up) return;
     try {

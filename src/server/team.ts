@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { JSONWebKeySet } from 'jose';
 import { UsageError } from '../errors/errors.js';
 import type { StorageDriver } from '../storage/driver/driver.js';
+import type { Exclusive } from '../storage/driver/cached/redis-lock.js';
 import { GcGuard } from '../storage/gc/guard.js';
 import { GuardedDriver } from '../storage/gc/guarded-driver.js';
 import type { AccessController } from './auth/controller.js';
@@ -68,7 +69,7 @@ async function accessController(cfg: TeamConfig, log: Logger, scheme: string): P
 }
 
 /** Assemble auth, TLS, notifications, online GC, metrics and health from the team config. */
-export async function setupTeam(cfg: TeamConfig, ctx: { dir: string; log: CoreLogger }): Promise<Team> {
+export async function setupTeam(cfg: TeamConfig, ctx: { dir: string; log: CoreLogger; exclusive?: Exclusive }): Promise<Team> {
   const log = adaptLogger(ctx.log);
   const scheme = cfg.tls ? 'https' : 'http';
   const tls = cfg.tls ? loadTls(cfg.tls) : undefined;
@@ -141,7 +142,7 @@ export async function setupTeam(cfg: TeamConfig, ctx: { dir: string; log: CoreLo
       if (notifier) closers.push(() => notifier.close());
       if (tokenHandler) banner.push(`token endpoint ${running.url}/token`);
       if (cfg.gc || cfg.uploadPurging) {
-        maintenance = new Maintenance({ driver, guard, gc: cfg.gc, uploadPurging: cfg.uploadPurging, log, metrics });
+        maintenance = new Maintenance({ driver, guard, gc: cfg.gc, uploadPurging: cfg.uploadPurging, log, metrics, exclusive: ctx.exclusive });
         maintenance.start();
         closers.push(() => maintenance!.close());
       }

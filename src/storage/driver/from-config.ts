@@ -1,6 +1,7 @@
 import { UsageError } from '../../errors/errors.js';
 import { FilesystemDriver } from './filesystem.js';
 import type { StorageDriver } from './driver.js';
+import type { Exclusive } from './cached/redis-lock.js';
 
 /** Which storage a `dist serve` instance uses, from distribution's config keys. */
 export interface DriverConfig {
@@ -18,6 +19,8 @@ export interface OpenedDriver {
   driver: StorageDriver;
   /** Human-readable summary for the startup line. */
   description: string;
+  /** With `redis.addr`: run periodic work (online GC, upload purging) on one instance at a time. */
+  exclusive?: Exclusive;
   /** Release sockets (S3 client, Redis connection). */
   close(): Promise<void>;
 }
@@ -25,12 +28,15 @@ export interface OpenedDriver {
 /**
  * Build the driver: S3 when `storage.s3` is set, else the filesystem; wrapped in the Redis
  * blob-descriptor cache when `storage.cache.blobdescriptor: redis` (distribution's switch) and
- * `redis.addr` are set. Heavy modules (AWS SDK, ioredis) load only when configured.
+ * `redis.addr` are set; with `redis.addr`, also a Redis lease for one-at-a-time periodic work.
+ * Heavy modules (AWS SDK, ioredis) load only when configured.
  */
 export async function openDriver(c: DriverConfig): Promise<OpenedDriver> {
   let driver: StorageDriver;
   let description: string;
   const closers: Array<() => Promise<void>> = [];
+  const cacheKind = c.blobDescriptorCache?.toLowerCase();
+  if (cacheKind === 'redis' && !c.redis?.addr) throw new UsageError('storage.cache.blobdescriptor is redis but redis.addr is not set');
   if (c.s3) {
     const { S3Driver } = await import('./s3.js');
     const s3 = S3Driver.fromParameters(c.s3);
@@ -41,21 +47,25 @@ export async function openDriver(c: DriverConfig): Promise<OpenedDriver> {
     driver = new FilesystemDriver(c.dir);
     description = c.dir;
   }
-  const cacheKind = c.blobDescriptorCache?.toLowerCase();
-  if (cacheKind === 'redis') {
-    if (!c.redis || !c.redis.addr) throw new UsageError('storage.cache.blobdescriptor is redis but redis.addr is not set');
+  let exclusive: Exclusive | undefined;
+  if (c.redis?.addr) {
     const { parseRedisConfig } = await import('./cached/redis-config.js');
     const { RedisPathCache } = await import('./cached/redis-cache.js');
-    const { CachingDriver } = await import('./cached/caching-driver.js');
+    const { RedisLock } = await import('./cached/redis-lock.js');
     const rc = parseRedisConfig(c.redis);
     const cache = new RedisPathCache(rc);
-    driver = new CachingDriver(driver, cache);
-    description += ` (redis cache ${rc.host}:${rc.port}/${rc.db})`;
+    exclusive = new RedisLock(cache.redis).exclusive;
     closers.push(() => cache.close());
+    if (cacheKind === 'redis') {
+      const { CachingDriver } = await import('./cached/caching-driver.js');
+      driver = new CachingDriver(driver, cache);
+      description += ` (redis cache ${rc.host}:${rc.port}/${rc.db})`;
+    }
   }
   return {
     driver,
     description,
+    exclusive,
     async close() {
       for (const f of closers) await f().catch(() => undefined);
     },
