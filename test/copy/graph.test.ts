@@ -164,4 +164,14 @@ describe('copyGraph', () => {
     const r = await copyGraph(src, dst, img.config.desc);
     expect(r.blobs.copied).toBe(1);
   });
+
+  it('preferPlatform takes the matching entry, and copies the whole index when none matches', async () => {
+    const src = new MemoryStore();
+    const idx = await randomIndex([{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64', variant: 'v8' }], { layers: 1, size: 500 });
+    await storeImage(src, idx.blobs, 'm');
+    const one = await copyImage(src, 'm', new MemoryStore(), { preferPlatform: { os: 'linux', architecture: 'arm64', variant: 'v8' } });
+    expect(one.root.digest).toBe(idx.images[1]!.manifest.desc.digest);
+    const all = await copyImage(src, 'm', new MemoryStore(), { preferPlatform: { os: 'windows', architecture: 'amd64' } });
+    expect(all.root.digest).toBe(idx.index.desc.digest);
+  });
 });
