@@ -1,10 +1,10 @@
 import type { RepositoryOptions } from '../client/repository.js';
 import type { LocalFormat } from '../content/local.js';
 import { UsageError } from '../errors/errors.js';
-import type { Platform } from '../oci/types.js';
+import type { Descriptor, Platform } from '../oci/types.js';
 import { defaultOutput, openDestination, openSource, sharedClient, type OpenedDestination, type OpenedSource } from './endpoints.js';
 import type { OnEvent } from './events.js';
-import { copyImage, type CopyImageResult } from './operations.js';
+import { copyImage, resolveSource, type CopyImageResult } from './operations.js';
 import { hostPlatform } from './select.js';
 
 /** Options shared by pull, push and copy (registry options: auth, TLS, chunk size…). */
@@ -25,10 +25,10 @@ export interface TransferResult extends CopyImageResult {
   format?: LocalFormat;
 }
 
-async function run(src: OpenedSource, dst: OpenedDestination, o: TransferOptions & { preferPlatform?: Platform }): Promise<TransferResult> {
+async function run(src: OpenedSource, dst: OpenedDestination, o: TransferOptions & { preferPlatform?: Platform; resolved?: Descriptor }): Promise<TransferResult> {
   try {
     const r = await copyImage(src.target, src.reference, dst.target, {
-      tag: dst.tag, jobs: o.jobs, platform: o.platform, preferPlatform: o.preferPlatform, onEvent: o.onEvent, signal: o.signal,
+      tag: dst.tag, jobs: o.jobs, platform: o.platform, preferPlatform: o.preferPlatform, onEvent: o.onEvent, signal: o.signal, resolved: o.resolved,
     });
     await dst.finish();
     return { ...r, destination: dst.display, tag: dst.tag, ...(dst.format ? { format: dst.format } : {}) };
@@ -53,17 +53,33 @@ export async function pull(reference: string, o: PullOptions = {}): Promise<Tran
   const src = await openSource(reference, registry);
   if (!src.remote) throw new UsageError(`${reference} is a local path: pull takes a registry reference`);
   const out = o.output ?? defaultOutput(src.remote);
+  // Resolve before creating anything on disk: a wrong tag leaves no empty layout behind.
+  const resolved = await resolveSource(src.target, src.reference, o.signal);
   const dst = await openDestination(out, { format: o.format ?? (out.endsWith('.tar') ? undefined : 'oci-layout'), tagFrom: src.remote, registry });
-  return run(src, dst, { ...o, preferPlatform: o.platform || o.allPlatforms ? undefined : hostPlatform() });
+  return run(src, dst, { ...o, resolved, preferPlatform: o.platform || o.allPlatforms ? undefined : hostPlatform() });
+}
+
+export interface PushOptions extends TransferOptions {
+  /** `v2s1`: convert to a signed Docker schema 1 manifest (legacy registries; src/copy/schema1-push.ts). */
+  format?: 'v2s1';
+  /** libtrust signing key for `v2s1` (default: a throwaway key). */
+  signKey?: import('node:crypto').KeyObject;
 }
 
 /** Local layout (`DIR`, `DIR:tag`, `DIR@digest`) / docker-archive / OCI archive → registry. */
-export async function push(source: string, reference: string, o: TransferOptions = {}): Promise<TransferResult> {
+export async function push(source: string, reference: string, o: PushOptions = {}): Promise<TransferResult> {
   const registry = sharedClient(o);
   const src = await openSource(source, registry);
   if (src.remote) throw new UsageError(`${source}: not a local layout or archive (use copy for registry → registry)`);
   const dst = await openDestination(reference, { registry });
   if (!dst.remote) throw new UsageError(`${reference}: push needs a registry reference`);
+  if (o.format === 'v2s1') {
+    const { copyImageAsSchema1 } = await import('./schema1-push.js');
+    const r = await copyImageAsSchema1(src.target, src.reference, dst.target, {
+      name: dst.remote.repository, tag: dst.tag, key: o.signKey, platform: o.platform, jobs: o.jobs, onEvent: o.onEvent, signal: o.signal,
+    });
+    return { ...r, destination: dst.display, tag: dst.tag };
+  }
   return run(src, dst, o);
 }
 

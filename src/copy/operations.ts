@@ -6,6 +6,8 @@ import { copyGraph, type GraphCopyOptions, type GraphCopyResult } from './graph.
 export interface CopyImageOptions extends GraphCopyOptions {
   /** Tag (or '' / digest for none) to give the copied root at the destination. */
   tag?: string;
+  /** The source root, when the caller already resolved it. */
+  resolved?: Descriptor;
 }
 
 export interface CopyImageResult extends GraphCopyResult {
@@ -19,13 +21,7 @@ export interface CopyImageResult extends GraphCopyResult {
  */
 export async function copyImage(src: ReadOnlyTarget, reference: string, dst: Target, opts: CopyImageOptions = {}): Promise<CopyImageResult> {
   const onEvent = opts.onEvent ?? (() => undefined);
-  let source: Descriptor;
-  try {
-    source = await src.resolve(reference, { signal: opts.signal });
-  } catch (e) {
-    if (e instanceof DistError && (e.code === 'USAGE' || e.code === 'COPY')) throw e;
-    throw new CopyError('source', `${reference || 'image'}: ${(e as Error).message}`, { cause: e });
-  }
+  const source = opts.resolved ?? (await resolveSource(src, reference, opts.signal));
   onEvent({ type: 'resolved', reference, digest: source.digest, mediaType: source.mediaType, size: source.size });
   const result = await copyGraph(src, dst, source, opts);
   const tag = opts.tag ?? '';
@@ -37,4 +33,14 @@ export async function copyImage(src: ReadOnlyTarget, reference: string, dst: Tar
   }
   if (tag) onEvent({ type: 'tagged', reference: tag, digest: result.root.digest });
   return { ...result, source };
+}
+
+/** Resolve at the source; failures are the source's (CopyError side 'source'). */
+export async function resolveSource(src: ReadOnlyTarget, reference: string, signal?: AbortSignal): Promise<Descriptor> {
+  try {
+    return await src.resolve(reference, { signal });
+  } catch (e) {
+    if (e instanceof DistError && (e.code === 'USAGE' || e.code === 'COPY')) throw e;
+    throw new CopyError('source', `${reference || 'image'}: ${(e as Error).message}`, { cause: e });
+  }
 }

@@ -41,6 +41,12 @@ describe('dist push / pull (CLI, in-process dist serve)', () => {
     expect(Buffer.from(await res.arrayBuffer())).toEqual(img.manifest.bytes);
   });
 
+  it('push DIR@digest pushes that manifest under the given tag', async () => {
+    const r = await dist(['push', `${srcDir}@${img.manifest.desc.digest}`, `${reg.host}/team/bydigest:d1`, '--json'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(resultOf(r)).toMatchObject({ digest: img.manifest.desc.digest, tag: 'd1' });
+  });
+
   it('a second push skips blobs the registry has', async () => {
     const r = await dist(['push', `${srcDir}:v1`, `${reg.host}/team/app:v2`, '--json'], { env });
     expect(r.code, r.stderr).toBe(0);
@@ -108,6 +114,7 @@ describe('dist push / pull (CLI, in-process dist serve)', () => {
   it('errors: unknown tag exits with the not-found code and one line', async () => {
     const r = await dist(['pull', `${reg.host}/team/app:nope`, '-o', join(work, 'nope')], { env });
     expect(r.code).toBe(3);
+    expect(existsSync(join(work, 'nope'))).toBe(false);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^dist: /);
   });
