@@ -147,6 +147,36 @@ describe('schema 1 with skopeo and docker-registry 2.8', () => {
   });
 });
 
+describe('dist push --format v2s1 / dist pull with docker-registry 2.8 (schema 1 enabled)', () => {
+  it('docker-registry accepts dist push --format v2s1; skopeo reads it; dist pull converts it back to the same layers', async () => {
+    const key = join(work, 'push-key.json');
+    expect((await dist(['key', 'generate', '-o', key])).code).toBe(0);
+    const p = await dist(['push', join(work, 'src'), `${reg.host}/legacy/pushed:v1`, '--format', 'v2s1', '--sign-key', key]);
+    expect(p.code, p.stderr).toBe(0);
+    const served = await skopeo('inspect', '--tls-verify=false', '--raw', `docker://${reg.host}/legacy/pushed:v1`);
+    const v = await verifySchema1(served);
+    expect(v.manifest.name).toBe('legacy/pushed');
+    expect(v.manifest.fsLayers.map((l) => l.blobSum)).toEqual([...img.layers].reverse().map((l) => l.digest));
+    const out = join(work, 'pulled');
+    const r = await dist(['pull', `${reg.host}/legacy/pushed:v1`, '-o', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const index = JSON.parse(await readFile(join(out, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
+    const m = JSON.parse(await readFile(join(out, 'blobs/sha256', index.manifests[0]!.digest.slice(7)), 'utf8')) as { layers: Array<{ digest: string }>; config: { digest: string } };
+    expect(m.layers.map((l) => l.digest)).toEqual(img.layers.map((l) => l.digest));
+    const cfg = JSON.parse(await readFile(join(out, 'blobs/sha256', m.config.digest.slice(7)), 'utf8')) as { rootfs: { diff_ids: string[] } };
+    expect(cfg.rootfs.diff_ids).toEqual(img.diffIds);
+  });
+
+  it('dist pull converts the schema 1 image skopeo pushed', async () => {
+    const out = join(work, 'pulled-skopeo');
+    const r = await dist(['pull', `${reg.host}/legacy/img:v1`, '-o', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const index = JSON.parse(await readFile(join(out, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
+    const m = JSON.parse(await readFile(join(out, 'blobs/sha256', index.manifests[0]!.digest.slice(7)), 'utf8')) as { layers: Array<{ digest: string }> };
+    expect(m.layers.map((l) => l.digest)).toEqual(img.layers.map((l) => l.digest));
+  });
+});
+
 describe('schema 1 with skopeo and dist serve --schema1', () => {
   const SIGNED = 'application/vnd.docker.distribution.manifest.v1+prettyjws';
   async function serve(data: string): Promise<{ host: string; stop(): Promise<void> }> {
