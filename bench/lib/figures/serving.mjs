@@ -26,10 +26,12 @@ export async function servingFigures(ctx, groups) {
   const noWrk = ctx.avail.wrk ? undefined : 'missing: wrk';
   if (groups.has('manifest') || groups.has('blob')) {
     const keys = [...CONNS.flatMap((c) => [`rps${c}`, `p99${c}`]), 'blob'];
-    const blobs = ctx.images.blobs16.manifest.layers.map((l) => `/v2/bench/blobs/blobs/${l.digest}`);
+    const blobs = groups.has('blob') ? ctx.images.blobs16.manifest.layers.map((l) => `/v2/bench/blobs/blobs/${l.digest}`) : [];
     const r = await measureMany(ctx, 'serving', keys, serverSides(ctx, async (kind) => withServer(ctx, kind, ctx.sharedDir, async (s) => {
       const out = {};
       if (groups.has('manifest')) {
+        // Warm-up (not measured), the same for both servers: JIT and lazily loaded handlers in dist, caches in both.
+        await runWrk(ctx, s.url, ['/v2/bench/big/manifests/latest'], { connections: 4, seconds: 1, headers: { Accept: OCI_MANIFEST } });
         for (const c of CONNS) {
           const w = await runWrk(ctx, s.url, ['/v2/bench/big/manifests/latest'], { connections: c, seconds: secs, headers: { Accept: OCI_MANIFEST } });
           out[`rps${c}`] = w.rps;
