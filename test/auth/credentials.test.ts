@@ -1,10 +1,10 @@
-import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCredsFlag } from '../../src/auth/credentials.js';
 import { defaultCredentials } from '../../src/auth/providers.js';
 import { removeLogin, saveLogin } from '../../src/auth/login-store.js';
+import { tempDir } from '../helpers/temp.js';
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
@@ -13,13 +13,12 @@ describe('credential lookup', () => {
   let env: NodeJS.ProcessEnv;
   const savedPath = process.env.PATH;
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'dist-creds-'));
+    dir = tempDir('dist-creds-');
     env = { HOME: dir, DOCKER_CONFIG: join(dir, 'docker'), XDG_CONFIG_HOME: join(dir, 'xdg') };
     await import('node:fs/promises').then((fs) => Promise.all([fs.mkdir(join(dir, 'docker')), fs.mkdir(join(dir, 'xdg', 'containers'), { recursive: true })]));
   });
   afterEach(async () => {
     process.env.PATH = savedPath;
-    await rm(dir, { recursive: true, force: true });
   });
 
   it('--creds wins and keeps colons in the password', async () => {

@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -9,6 +8,7 @@ import { RemoteRepository } from '../../src/client/repository.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { startTokenGate, startTokenIssuer, type RunningIssuer, type TokenGate } from '../helpers/token-issuer.js';
 import { tinyImage } from '../helpers/tiny-image.js';
+import { tempDir } from '../helpers/temp.js';
 
 /** Run the CLI in-process; capture stdout/stderr. */
 async function dist(...args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -38,7 +38,7 @@ describe('client commands (in-process CLI against dist serve)', () => {
     reg = await startRegistry();
     issuer = await startTokenIssuer({ users: { ci: 'pw-123' } });
     gate = await startTokenGate(reg.host, issuer);
-    home = await mkdtemp(join(tmpdir(), 'dist-cli-'));
+    home = tempDir('dist-cli-');
     process.env.DOCKER_CONFIG = join(home, 'docker');
     process.env.DIST_STATE_DIR = join(home, 'state');
     delete process.env.REGISTRY_AUTH_FILE;
@@ -51,7 +51,6 @@ describe('client commands (in-process CLI against dist serve)', () => {
     await gate?.close();
     await issuer?.close();
     await reg?.close();
-    await rm(home, { recursive: true, force: true });
   });
 
   it('digest, tag, tags, inspect (--raw, --config, --json), catalog', async () => {

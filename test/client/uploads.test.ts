@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { RemoteRepository } from '../../src/client/repository.js';
 import type { Descriptor } from '../../src/oci/types.js';
 import { startFaultProxy, type Fault, type FaultProxy } from '../helpers/fault-proxy.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { tempDir } from '../helpers/temp.js';
 
 const CHUNK = 256 * 1024;
 
@@ -40,7 +40,7 @@ describe('blob uploads against dist serve', () => {
   let proxy: FaultProxy | undefined;
   beforeAll(async () => {
     reg = await startRegistry();
-    state = await mkdtemp(join(tmpdir(), 'dist-state-'));
+    state = tempDir('dist-state-');
   });
   afterEach(async () => {
     await proxy?.close();
@@ -48,7 +48,6 @@ describe('blob uploads against dist serve', () => {
   });
   afterAll(async () => {
     await reg?.close();
-    await rm(state, { recursive: true, force: true });
   });
 
   const open = (host: string, repo: string, journal = new UploadJournal(state)): RemoteRepository =>

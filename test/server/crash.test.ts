@@ -1,25 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkInvariants } from './invariants.js';
-import { type Served, spawnServe } from './spawn.js';
+import { type Served, spawnServe, stopServe } from './spawn.js';
 import { makeImage, putManifest, raw, sha } from './util.js';
+import { tempDir } from '../helpers/temp.js';
 
 let dir: string;
 let served: Served | undefined;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'dist-crash-'));
+beforeEach(() => {
+  dir = tempDir('dist-crash-');
 });
-afterEach(async () => {
-  if (served && served.proc.exitCode === null && served.proc.signalCode === null) {
-    served.proc.kill('SIGKILL');
-    await served.exited;
-  }
-  await rm(dir, { recursive: true, force: true });
-});
+afterEach(() => stopServe(served));
 
 const serve = (): Promise<Served> => spawnServe([dir, '--addr', '127.0.0.1:0', '--log-level', 'error']);
 

@@ -1,26 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/server/config.js';
 import { resolveServe } from '../../src/server/serve.js';
-import { type Served, spawnServe } from './spawn.js';
+import { type Served, spawnServe, stopServe } from './spawn.js';
 import { errorCode, pushBlob, raw, sha } from './util.js';
+import { tempDir } from '../helpers/temp.js';
 
 let dir: string;
 let served: Served | undefined;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'dist-serve-cli-'));
+beforeEach(() => {
+  dir = tempDir('dist-serve-cli-');
 });
 afterEach(async () => {
-  if (served && served.proc.exitCode === null) {
-    served.proc.kill('SIGKILL');
-    await served.exited;
-  }
+  await stopServe(served);
   served = undefined;
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe('config', () => {

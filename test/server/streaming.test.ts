@@ -1,20 +1,19 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { FilesystemDriver } from '../../src/storage/driver/filesystem.js';
 import { startRegistry } from '../helpers/registry.js';
 import { type Served, spawnServe } from './spawn.js';
 import { raw, sha } from './util.js';
+import { tempDir } from '../helpers/temp.js';
 
 let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'dist-stream-'));
+beforeEach(() => {
+  dir = tempDir('dist-stream-');
 });
-afterEach(() => rm(dir, { recursive: true, force: true }));
 
 /** A filesystem driver that counts reads of upload data (to prove PUT does not re-read the blob). */
 class CountingDriver extends FilesystemDriver {

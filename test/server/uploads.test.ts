@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { errorCode, pushBlob, raw, sha } from './util.js';
+import { tempDir } from '../helpers/temp.js';
 
 let reg: TestRegistry;
 beforeAll(async () => {
@@ -181,25 +181,21 @@ describe('_state with http.secret', () => {
 
 describe('restart', () => {
   it('an upload survives a restart: status, continue, finish (re-hashed once)', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'dist-restart-'));
-    try {
-      const data = randomBytes(50_000);
-      const a = await startRegistry({ dir });
-      const loc = await start('re/start', a.url);
-      await raw(a.url, 'PATCH', loc, { body: data.subarray(0, 20_000) });
-      await a.close();
-      const b = await startRegistry({ dir });
-      const st = await raw(b.url, 'GET', loc);
-      expect(st.status).toBe(204);
-      expect(st.header('range')).toBe('0-19999');
-      const p = await raw(b.url, 'PATCH', loc, { body: data.subarray(20_000), headers: { 'Content-Range': '20000-49999' } });
-      expect(p.status).toBe(202);
-      const put = await raw(b.url, 'PUT', withDigest(loc, sha(data)));
-      expect(put.status).toBe(201);
-      expect((await raw(b.url, 'GET', `/v2/re/start/blobs/${sha(data)}`)).body.equals(data)).toBe(true);
-      await b.close();
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const dir = tempDir('dist-restart-');
+    const data = randomBytes(50_000);
+    const a = await startRegistry({ dir });
+    const loc = await start('re/start', a.url);
+    await raw(a.url, 'PATCH', loc, { body: data.subarray(0, 20_000) });
+    await a.close();
+    const b = await startRegistry({ dir });
+    const st = await raw(b.url, 'GET', loc);
+    expect(st.status).toBe(204);
+    expect(st.header('range')).toBe('0-19999');
+    const p = await raw(b.url, 'PATCH', loc, { body: data.subarray(20_000), headers: { 'Content-Range': '20000-49999' } });
+    expect(p.status).toBe(202);
+    const put = await raw(b.url, 'PUT', withDigest(loc, sha(data)));
+    expect(put.status).toBe(201);
+    expect((await raw(b.url, 'GET', `/v2/re/start/blobs/${sha(data)}`)).body.equals(data)).toBe(true);
+    await b.close();
   });
 });

@@ -1,7 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { digestOf, type Digest } from '../../src/digest/digest.js';
@@ -10,6 +7,7 @@ import type { StorageDriver } from '../../src/storage/driver/driver.js';
 import { FilesystemDriver } from '../../src/storage/driver/filesystem.js';
 import { MemoryDriver } from '../../src/storage/driver/memory.js';
 import { RegistryStorage } from '../../src/storage/registry-storage.js';
+import { tempDir } from '../helpers/temp.js';
 
 const OCI = 'application/vnd.oci.image.manifest.v1+json';
 const code = async (p: Promise<unknown>): Promise<string | undefined> =>
@@ -121,5 +119,5 @@ function suite(label: string, make: () => Promise<StorageDriver>): void {
   });
 }
 
-suite('filesystem', async () => new FilesystemDriver(await mkdtemp(join(tmpdir(), 'dist-svc-'))));
+suite('filesystem', async () => new FilesystemDriver(tempDir('dist-svc-')));
 suite('inmemory', async () => new MemoryDriver());

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { FilesystemDriver } from '../../src/storage/driver/filesystem.js';
 import { blobExists, deleteManifest, putBlob, putImage } from './gc-fixture.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from '../helpers/temp.js';
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -10,7 +10,7 @@ import { GcGuard } from '../../src/storage/gc/guard.js';
 import { GuardedDriver } from '../../src/storage/gc/guarded-driver.js';
 import { paths } from '../../src/storage/paths.js';
 import { blobExists, deleteManifest, putBlob, putImage, putIndex } from './gc-fixture.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from '../helpers/temp.js';
 
 const drivers: Array<[string, () => StorageDriver]> = [
   ['filesystem', () => new FilesystemDriver(tempDir())],

@@ -3,7 +3,7 @@ import { checkHealth } from '../../src/server/observe/health.js';
 import { FilesystemDriver } from '../../src/storage/driver/filesystem.js';
 import type { StorageDriver } from '../../src/storage/driver/driver.js';
 import { MemoryDriver } from '../../src/storage/driver/memory.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from '../helpers/temp.js';
 import { join } from 'node:path';
 
 describe('health', () => {

@@ -1,15 +1,8 @@
-import { mkdtempSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { RegistryError } from '../../src/errors/errors.js';
 import type { AccessController } from '../../src/server/auth/controller.js';
 import { scopesForRequest } from '../../src/server/auth/scope.js';
-
-export function tempDir(prefix = 'dist-team-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
 
 export async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   const server = createServer((req, res) => void handler(req, res));

@@ -4,7 +4,8 @@ import { hashSync } from 'bcryptjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HtpasswdAccessController } from '../../src/server/auth/htpasswd.js';
 import { memoryLogger } from '../../src/server/observe/log.js';
-import { authHandler, basic, envelope, listen, tempDir } from './helpers.js';
+import { authHandler, basic, envelope, listen } from './helpers.js';
+import { tempDir } from '../helpers/temp.js';
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => { while (closers.length) await closers.pop()!(); });

@@ -8,7 +8,8 @@ import type { DistributionEvent } from '../../src/server/notify/event.js';
 import { Notifier } from '../../src/server/notify/notifier.js';
 import { memoryLogger } from '../../src/server/observe/log.js';
 import type { Digest } from '../../src/digest/digest.js';
-import { listen, tempDir } from './helpers.js';
+import { listen } from './helpers.js';
+import { tempDir } from '../helpers/temp.js';
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => { while (closers.length) await closers.pop()!(); });

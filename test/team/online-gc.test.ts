@@ -5,7 +5,7 @@ import { startServe } from '../../src/server/serve.js';
 import { freePort } from '../helpers/distribution.js';
 import { makeImage, type Img } from '../server/util.js';
 import { TestClient } from './client.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from '../helpers/temp.js';
 import { writeFileSync } from 'node:fs';
 
 const closers: Array<() => Promise<void>> = [];

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startServe } from '../../src/server/serve.js';
 import { makeImage } from '../server/util.js';
 import { TestClient } from './client.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from '../helpers/temp.js';
 import { freePort } from '../helpers/distribution.js';
 
 const closers: Array<() => Promise<void>> = [];

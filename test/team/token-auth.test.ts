@@ -8,7 +8,8 @@ import { libtrustKid, parseCertBundle, trustedKeyResolver } from '../../src/serv
 import { memoryLogger } from '../../src/server/observe/log.js';
 import { TokenIssuer } from '../../src/server/token/issuer.js';
 import { generateSigningKey, loadSigningKey, publicJwks, type SigningKey } from '../../src/server/token/keys.js';
-import { authHandler, envelope, listen, tempDir } from './helpers.js';
+import { authHandler, envelope, listen } from './helpers.js';
+import { tempDir } from '../helpers/temp.js';
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => { while (closers.length) await closers.pop()!(); });

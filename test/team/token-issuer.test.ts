@@ -7,7 +7,8 @@ import { parsePolicy, grant, PolicyError } from '../../src/server/token/policy.j
 import { parseScopes, formatScope } from '../../src/server/auth/scope.js';
 import { setupIssuer } from '../../src/server/token/setup.js';
 import { memoryLogger } from '../../src/server/observe/log.js';
-import { basic, listen, tempDir } from './helpers.js';
+import { basic, listen } from './helpers.js';
+import { tempDir } from '../helpers/temp.js';
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => { while (closers.length) await closers.pop()!(); });

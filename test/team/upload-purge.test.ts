@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FilesystemDriver } from '../../src/storage/driver/filesystem.js';
 import { purgeUploads } from '../../src/storage/gc/uploads.js';
 import { paths } from '../../src/storage/paths.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from '../helpers/temp.js';
 
 describe('upload purging', () => {
   it('removes uploads older than the age and keeps younger ones (dry run removes nothing)', async () => {

@@ -1,11 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createServer as createHttps, type Server as HttpsServer } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RemoteRegistry } from '../../src/client/registry.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { makeCert } from '../helpers/token-issuer.js';
+import { tempDir } from '../helpers/temp.js';
 
 describe('TLS options and the loopback scheme rule', () => {
   let dir: string;
@@ -15,7 +15,7 @@ describe('TLS options and the loopback scheme rule', () => {
   let plain: TestRegistry;
   const seen: string[] = [];
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'dist-tls-'));
+    dir = tempDir('dist-tls-');
     const cert = makeCert('tls-test');
     caFile = join(dir, 'ca.pem');
     await writeFile(caFile, cert.certPem);
@@ -31,7 +31,6 @@ describe('TLS options and the loopback scheme rule', () => {
     https.closeAllConnections();
     await new Promise((r) => https.close(r));
     await plain.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   it('--ca-file trusts a self-signed registry certificate', async () => {
