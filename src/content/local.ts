@@ -63,9 +63,12 @@ export function outputFormat(path: string, format?: LocalFormat): LocalFormat {
 export async function openLocalSource(path: string): Promise<{ target: ReadOnlyTarget; format: LocalFormat }> {
   const st = await fsp.stat(path).catch(() => undefined);
   if (!st) throw new DistError('NOT_FOUND', `${path}: no such file or directory`);
-  if (st.isDirectory()) return { target: await OciLayout.open(path, { create: false }).catch(() => {
-    throw new DistError('USAGE', `${path} is not an OCI image layout (no oci-layout file)`);
-  }), format: 'oci-layout' };
+  if (st.isDirectory()) {
+    const layout = await OciLayout.open(path, { create: false }).catch(() => {
+      throw new DistError('USAGE', `${path} is not an OCI image layout (no oci-layout file)`);
+    });
+    return { target: layout, format: 'oci-layout' };
+  }
   const tar = await TarSource.open(path);
   const docker = (await tar.size(DOCKER_MANIFEST_FILE)) !== undefined;
   if (await isLayout(tar)) return { target: new LayoutReader(tar), format: docker ? 'docker-archive' : 'oci-archive' };

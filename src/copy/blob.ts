@@ -80,7 +80,7 @@ export async function copyBlob(ctx: BlobCopyContext, desc: Descriptor): Promise<
     const now = Date.now();
     if (now - last < PROGRESS_INTERVAL_MS && bytes < desc.size) return;
     last = now;
-    onEvent({ type: 'blob-progress', ...base, bytes: Math.min(bytes + 0, desc.size) });
+    onEvent({ type: 'blob-progress', ...base, bytes: Math.min(bytes, desc.size) });
   };
   try {
     await dst.push(desc, body, {
