@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { OciLayout } from '../../src/content/layout/oci-layout.js';
 import { blobName } from '../../src/content/layout/paths.js';
 import { startDistribution, type RunningDistribution } from '../helpers/distribution.js';
 import { randomImage, storeImage, type FixtureImage } from '../helpers/layout-fixture.js';
+import { makeCert, startTokenIssuer, type RunningIssuer } from '../helpers/token-issuer.js';
 import { dist, note, skopeo } from './client-core-util.js';
 
 const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -163,5 +164,50 @@ describe('dist push/pull against docker-registry 2.8 with htpasswd basic auth', 
     expect(c.code, c.err).toBe(0);
     expect(count(c.out, 'blob-mounted')).toBe(2);
     note('htpasswd: dist push/pull/copy with --creds', { digest: result(p.out).digest, mounted: count(c.out, 'blob-mounted') });
+  });
+});
+
+describe('dist push/pull/copy against docker-registry 2.8 in token mode (TLS, own jose token issuer)', () => {
+  let reg: RunningDistribution;
+  let issuer: RunningIssuer;
+  let work: string;
+  let caFile: string;
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'dist-interop-token-'));
+    issuer = await startTokenIssuer({ users: { ci: 'tok-pass' } });
+    const tls = makeCert('registry-under-test');
+    caFile = join(work, 'ca.crt');
+    await writeFile(caFile, tls.certPem);
+    reg = await startDistribution({
+      files: { 'tls.crt': tls.certPem, 'tls.key': tls.keyPem, 'token-root.pem': issuer.cert.certPem },
+      httpYaml: '  tls: { certificate: DIR/tls.crt, key: DIR/tls.key }',
+      extraYaml: `auth:\n  token: { realm: "${issuer.realm}", service: ${issuer.service}, issuer: ${issuer.issuer}, rootcertbundle: DIR/token-root.pem }`,
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await reg?.stop();
+    await issuer?.close();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('push with --creds, copy to another repository mounted (token has the source scope), pull anonymously', async () => {
+    const env = { DIST_STATE_DIR: join(work, 'state'), DOCKER_CONFIG: join(work, 'docker'), REGISTRY_AUTH_FILE: join(work, 'auth.json'), HOME: work };
+    const img = await randomImage({ layers: 2, size: 20_000, gzip: true });
+    const layout = join(work, 'layout');
+    await storeImage(await OciLayout.open(layout), img.blobs, 'v1');
+    const tls = ['--ca-file', caFile, '--creds', 'ci:tok-pass'];
+    const p = await dist([...tls, 'push', `${layout}:v1`, `${reg.host}/tok/app:v1`, '--json'], { env });
+    expect(p.code, p.err).toBe(0);
+    const c = await dist([...tls, 'copy', `${reg.host}/tok/app:v1`, `${reg.host}/tok/mirror:v1`, '--json'], { env });
+    expect(c.code, c.err).toBe(0);
+    expect(count(c.out, 'blob-mounted')).toBe(3);
+    expect(issuer.requests.some((r) => r.scopes.includes('repository:tok/mirror:pull,push') && r.scopes.includes('repository:tok/app:pull'))).toBe(true);
+    const out = join(work, 'pulled');
+    const anon = await dist(['--ca-file', caFile, 'pull', `${reg.host}/tok/mirror:v1`, '-o', out, '--json'], { env });
+    expect(anon.code, anon.err).toBe(0);
+    expect(result(anon.out).digest).toBe(img.manifest.desc.digest);
+    const raw = await skopeo(['inspect', '--cert-dir', work, '--creds', 'ci:tok-pass', '--raw', `docker://${reg.host}/tok/mirror:v1`]);
+    expect(raw.out.equals(img.manifest.bytes), raw.err).toBe(true);
+    note('token mode: copy mounted, token scopes', issuer.requests.filter((r) => r.scopes.some((x) => x.includes('tok/mirror'))).map((r) => r.scopes.join(' ')));
   });
 });
