@@ -42,6 +42,24 @@ export class ChunkReader {
     return this.take(Math.min(n, this.pendingBytes));
   }
 
+  /** Up to `n` bytes as the buffers they arrived in (no copy); an empty list at the end of the stream. */
+  async readList(n: number): Promise<Buffer[]> {
+    await this.fill(n);
+    const out: Buffer[] = [];
+    let left = Math.min(n, this.pendingBytes);
+    while (left > 0) {
+      const b = this.pending[0]!;
+      const take = Math.min(b.length, left);
+      out.push(take === b.length ? b : b.subarray(0, take));
+      if (take === b.length) this.pending.shift();
+      else this.pending[0] = b.subarray(take);
+      this.pendingBytes -= take;
+      this.position += take;
+      left -= take;
+    }
+    return out;
+  }
+
   /** Discard `n` bytes (resuming after a prefix the registry already has). Returns bytes skipped. */
   async skip(n: number): Promise<number> {
     let left = n;

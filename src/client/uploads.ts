@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { SizeMismatchError, TransportError } from '../errors/errors.js';
 import type { Descriptor } from '../oci/types.js';
 import { isNetworkError } from '../transport/base.js';
@@ -87,6 +87,19 @@ async function monolithic(ctx: RepoContext, desc: Descriptor, reader: ChunkReade
   }
 }
 
+/** The bytes of `list` from `offset` on, as views of the same buffers. */
+function sliceList(list: Buffer[], offset: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (const b of list) {
+    if (offset >= b.length) offset -= b.length;
+    else {
+      out.push(offset ? b.subarray(offset) : b);
+      offset = 0;
+    }
+  }
+  return out;
+}
+
 /** Chunked upload from `pos` to the end: PATCH with Content-Range, newest Location each time. */
 async function chunked(ctx: RepoContext, desc: Descriptor, reader: ChunkReader, start: UploadPosition, o: BlobUploadOptions): Promise<void> {
   const chunkSize = Math.max(o.chunkSize ?? DEFAULT_CHUNK_SIZE, start.minChunk ?? 0);
@@ -98,18 +111,21 @@ async function chunked(ctx: RepoContext, desc: Descriptor, reader: ChunkReader, 
   };
   while (pos.offset < desc.size) {
     const chunkStart = pos.offset;
-    const chunk = await reader.read(Math.min(chunkSize, desc.size - chunkStart));
-    if (!chunk.length) throw new SizeMismatchError(desc.size, chunkStart, desc.digest);
-    while (pos.offset < chunkStart + chunk.length) {
+    // The chunk stays as the buffers it was read in: concatenating 16 MiB per chunk cost a copy of
+    // every pushed byte and most of the client's GC time.
+    const chunk = await reader.readList(Math.min(chunkSize, desc.size - chunkStart));
+    const chunkLength = chunk.reduce((n, b) => n + b.length, 0);
+    if (!chunkLength) throw new SizeMismatchError(desc.size, chunkStart, desc.digest);
+    while (pos.offset < chunkStart + chunkLength) {
       const from = pos.offset;
       if (from < chunkStart) throw new LostUploadError(`upload ${desc.digest}: registry went back to offset ${from}`);
-      const part = chunk.subarray(from - chunkStart);
-      const end = from + part.length - 1;
+      const part = sliceList(chunk, from - chunkStart);
+      const end = chunkStart + chunkLength - 1;
       let res: HttpResponse;
       try {
         res = await ctx.send({
-          method: 'PATCH', url: pos.location, body: part, retry: false, scopes: pushScopes(ctx), signal: o.signal,
-          headers: { 'content-type': OCTET, 'content-range': `${from}-${end}`, 'content-length': String(part.length) },
+          method: 'PATCH', url: pos.location, body: Readable.from(part, { objectMode: false }), retry: false, scopes: pushScopes(ctx), signal: o.signal,
+          headers: { 'content-type': OCTET, 'content-range': `${from}-${end}`, 'content-length': String(end - from + 1) },
         });
       } catch (err) {
         if (!isNetworkError(err) || ++failures > 5) throw err;
@@ -123,7 +139,7 @@ async function chunked(ctx: RepoContext, desc: Descriptor, reader: ChunkReader, 
         await discard(res);
         const off = nextOffset(header(res, 'range'), 1) ?? end + 1;
         pos = { location: newestLocation(res, pos.location), offset: off };
-        if (off > chunkStart + chunk.length) throw new LostUploadError(`upload ${desc.digest}: registry claims offset ${off} beyond ${chunkStart + chunk.length}`);
+        if (off > chunkStart + chunkLength) throw new LostUploadError(`upload ${desc.digest}: registry claims offset ${off} beyond ${chunkStart + chunkLength}`);
         await record();
         continue;
       }
