@@ -1,29 +1,16 @@
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RemoteRegistry } from '../../src/client/registry.js';
 import { RemoteRepository } from '../../src/client/repository.js';
 import { RegistryClient } from '../../src/client/http.js';
 import { staticCredentials } from '../../src/auth/credentials.js';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
-import { startTokenGate, startTokenIssuer, type RunningIssuer, type TokenGate } from '../helpers/token-issuer.js';
+import { sharedGuardedRegistry } from '../helpers/token-issuer.js';
 import { tinyImage } from '../helpers/tiny-image.js';
 
 const alice = staticCredentials({ kind: 'basic', username: 'alice', password: 's3cret' });
 
 describe('bearer token auth (own token issuer in front of dist serve)', () => {
-  let reg: TestRegistry;
-  let issuer: RunningIssuer;
-  let gate: TokenGate;
-  beforeAll(async () => {
-    reg = await startRegistry();
-    issuer = await startTokenIssuer({ users: { alice: 's3cret' } });
-    gate = await startTokenGate(reg.host, issuer);
-  });
-  afterAll(async () => {
-    await gate?.close();
-    await issuer?.close();
-    await reg?.close();
-  });
+  const { issuer, gate } = sharedGuardedRegistry({ alice: 's3cret' });
 
   it('pushes with credentials, requesting repository:NAME:pull,push, and caches the token per scope', async () => {
     const img = tinyImage([512, 700]);

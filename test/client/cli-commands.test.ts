@@ -5,8 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { Exit } from '../../src/cli/exit.js';
 import { RemoteRepository } from '../../src/client/repository.js';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
-import { startTokenGate, startTokenIssuer, type RunningIssuer, type TokenGate } from '../helpers/token-issuer.js';
+import { sharedGuardedRegistry } from '../helpers/token-issuer.js';
 import { tinyImage } from '../helpers/tiny-image.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -28,16 +27,11 @@ async function dist(...args: string[]): Promise<{ code: number; out: string; err
 }
 
 describe('client commands (in-process CLI against dist serve)', () => {
-  let reg: TestRegistry;
-  let issuer: RunningIssuer;
-  let gate: TokenGate;
+  const { reg, gate } = sharedGuardedRegistry({ ci: 'pw-123' });
   let home: string;
   const img = tinyImage([321, 654]);
   const saved = { DOCKER_CONFIG: process.env.DOCKER_CONFIG, REGISTRY_AUTH_FILE: process.env.REGISTRY_AUTH_FILE, DIST_STATE_DIR: process.env.DIST_STATE_DIR };
   beforeAll(async () => {
-    reg = await startRegistry();
-    issuer = await startTokenIssuer({ users: { ci: 'pw-123' } });
-    gate = await startTokenGate(reg.host, issuer);
     home = tempDir('dist-cli-');
     process.env.DOCKER_CONFIG = join(home, 'docker');
     process.env.DIST_STATE_DIR = join(home, 'state');
@@ -48,9 +42,6 @@ describe('client commands (in-process CLI against dist serve)', () => {
   });
   afterAll(async () => {
     for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
-    await gate?.close();
-    await issuer?.close();
-    await reg?.close();
   });
 
   it('digest, tag, tags, inspect (--raw, --config, --json), catalog', async () => {

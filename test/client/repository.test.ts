@@ -1,12 +1,13 @@
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { digestOf } from '../../src/digest/digest.js';
 import { RemoteRegistry } from '../../src/client/registry.js';
 import { RemoteRepository } from '../../src/client/repository.js';
 import { formatSummary, inspectTarget, summarize } from '../../src/client/summary.js';
 import type { Descriptor } from '../../src/oci/types.js';
-import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { startFaultProxy } from '../helpers/fault-proxy.js';
+import { shared } from '../helpers/fixture.js';
+import { startRegistry } from '../helpers/registry.js';
 import { tinyImage, type TinyImage } from '../helpers/tiny-image.js';
 
 async function pushImage(repo: RemoteRepository, img: TinyImage, tags: string[]): Promise<void> {
@@ -21,16 +22,8 @@ async function drain(s: Readable): Promise<Buffer> {
 }
 
 describe('RemoteRepository against dist serve', () => {
-  let reg: TestRegistry;
-  let proxy: FaultProxy;
-  beforeAll(async () => {
-    reg = await startRegistry();
-    proxy = await startFaultProxy(reg.host);
-  });
-  afterAll(async () => {
-    await proxy?.close();
-    await reg?.close();
-  });
+  const reg = shared(startRegistry);
+  const proxy = shared(() => startFaultProxy(reg.host));
 
   it('implements Target: push, exists, resolve, fetch (also from an offset), tag without moving blobs', async () => {
     const img = tinyImage([3000, 5000]);

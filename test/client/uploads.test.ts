@@ -2,13 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { digestOf } from '../../src/digest/digest.js';
 import { UploadJournal } from '../../src/client/journal.js';
 import { RemoteRepository } from '../../src/client/repository.js';
 import type { Descriptor } from '../../src/oci/types.js';
 import { startFaultProxy, type Fault, type FaultProxy } from '../helpers/fault-proxy.js';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { shared } from '../helpers/fixture.js';
+import { startRegistry } from '../helpers/registry.js';
 import { tempDir } from '../helpers/temp.js';
 
 const CHUNK = 256 * 1024;
@@ -35,19 +36,15 @@ async function readAll(s: Readable): Promise<Buffer> {
 }
 
 describe('blob uploads against dist serve', () => {
-  let reg: TestRegistry;
+  const reg = shared(startRegistry);
   let state: string;
   let proxy: FaultProxy | undefined;
   beforeAll(async () => {
-    reg = await startRegistry();
     state = tempDir('dist-state-');
   });
   afterEach(async () => {
     await proxy?.close();
     proxy = undefined;
-  });
-  afterAll(async () => {
-    await reg?.close();
   });
 
   const open = (host: string, repo: string, journal = new UploadJournal(state)): RemoteRepository =>

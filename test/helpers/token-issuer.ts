@@ -5,6 +5,8 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importPKCS8, jwtVerify, SignJWT, type CryptoKey, type KeyObject } from 'jose';
+import { lazy, shared } from './fixture.js';
+import { startRegistry, type TestRegistry } from './registry.js';
 
 /** A self-signed EC P-256 certificate and key made with openssl (for token signing or TLS). */
 export interface CertPair {
@@ -231,4 +233,36 @@ export async function startTokenGate(upstream: string, issuer: RunningIssuer): P
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   return { host: `127.0.0.1:${port}`, forwarded, close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+}
+
+export interface GuardedRegistry {
+  /** The in-process `dist serve` (reachable directly, without auth). */
+  reg: TestRegistry;
+  issuer: RunningIssuer;
+  /** The token-checking proxy in front of `reg`: what clients talk to. */
+  gate: TokenGate;
+  close(): Promise<void>;
+}
+
+/** An in-process `dist serve` behind a token gate with its own issuer (users: name → password). */
+export async function startGuardedRegistry(users: Record<string, string>): Promise<GuardedRegistry> {
+  const reg = await startRegistry();
+  const issuer = await startTokenIssuer({ users });
+  const gate = await startTokenGate(reg.host, issuer);
+  return {
+    reg,
+    issuer,
+    gate,
+    async close() {
+      await gate.close();
+      await issuer.close();
+      await reg.close();
+    },
+  };
+}
+
+/** `startGuardedRegistry` for the enclosing suite (started before its first test, closed after its last). */
+export function sharedGuardedRegistry(users: Record<string, string>): Omit<GuardedRegistry, 'close'> {
+  const g = shared(() => startGuardedRegistry(users));
+  return { reg: lazy(() => g.reg), issuer: lazy(() => g.issuer), gate: lazy(() => g.gate) };
 }

@@ -1,14 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { describe, expect, it } from 'vitest';
+import { shared } from '../helpers/fixture.js';
+import { startRegistry } from '../helpers/registry.js';
 import { raw, sha } from './util.js';
 
-let reg: TestRegistry;
-beforeAll(async () => {
-  reg = await startRegistry();
-});
-afterAll(() => reg.close());
+const reg = shared(startRegistry);
 
 describe('client aborts', () => {
   it('a PATCH cut off mid-body keeps what arrived; the client resumes from the reported Range and finishes', async () => {

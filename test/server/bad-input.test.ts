@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { shared } from '../helpers/fixture.js';
+import { startRegistry } from '../helpers/registry.js';
 import { snapshot } from './snapshot.js';
 import { DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST, errorCode, makeImage, makeIndex, pushImage, raw, sha } from './util.js';
 
-let reg: TestRegistry;
+const reg = shared(startRegistry);
 let upload: string;
 let before: Record<string, string>;
 const img = makeImage();
@@ -13,13 +14,11 @@ const HEX_UP = `sha256:${'A'.repeat(64)}`;
 const U = '00000000-1111-2222-3333-444444444444';
 
 beforeAll(async () => {
-  reg = await startRegistry();
   await pushImage(reg.url, 'bad/repo', img, 'v1');
   const r = await raw(reg.url, 'POST', '/v2/bad/repo/blobs/uploads/');
   upload = r.header('location')!;
   before = await snapshot(reg.dir);
 });
-afterAll(() => reg.close());
 
 type Case = [label: string, method: string, path: () => string, status: number, code: string | null, opts?: { headers?: Record<string, string>; body?: Buffer | string }];
 const manifest = (o: unknown): Buffer => Buffer.from(JSON.stringify(o));

@@ -1,16 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { shared } from '../helpers/fixture.js';
+import { startRegistry } from '../helpers/registry.js';
 import { errorCode, pushBlob, raw, sha } from './util.js';
 
-let reg: TestRegistry;
+const reg = shared(startRegistry);
 const data = randomBytes(10_000);
 let digest: string;
 beforeAll(async () => {
-  reg = await startRegistry();
   digest = await pushBlob(reg.url, 'blobs/repo', data);
 });
-afterAll(() => reg.close());
 
 describe('blobs GET/HEAD', () => {
   it('GET serves the exact bytes with digest, length, ETag and octet-stream', async () => {

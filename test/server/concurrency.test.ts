@@ -1,14 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { describe, expect, it } from 'vitest';
+import { shared } from '../helpers/fixture.js';
+import { startRegistry } from '../helpers/registry.js';
 import { checkInvariants } from './invariants.js';
 import { OCI_MANIFEST, getManifest, makeImage, pushBlob, putManifest, raw, sha } from './util.js';
 
-let reg: TestRegistry;
-beforeAll(async () => {
-  reg = await startRegistry();
-});
-afterAll(() => reg.close());
+const reg = shared(startRegistry);
 
 describe('concurrency', () => {
   it('many clients pushing the same blob end with one consistent blob', async () => {

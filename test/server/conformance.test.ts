@@ -3,15 +3,12 @@
  * discovery, content management), request by request, as our own tests.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { shared } from '../helpers/fixture.js';
+import { startRegistry } from '../helpers/registry.js';
 import { OCI_INDEX, OCI_MANIFEST, errorCode, makeImage, pushBlob, raw, sha } from './util.js';
 
-let reg: TestRegistry;
-beforeAll(async () => {
-  reg = await startRegistry();
-});
-afterAll(() => reg.close());
+const reg = shared(startRegistry);
 
 const json = (o: unknown): Buffer => Buffer.from(JSON.stringify(o));
 const EMPTY = Buffer.from('{}');

@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { shared } from '../helpers/fixture.js';
+import { startRegistry } from '../helpers/registry.js';
 import { OCI_INDEX, OCI_MANIFEST, errorCode, makeImage, pushBlob, pushImage, putManifest, raw, sha } from './util.js';
 
-let reg: TestRegistry;
+const reg = shared(startRegistry);
 const TAGS = ['1.0', '1.1', '2.0', 'latest', 'A', '_x'];
 let subject: ReturnType<typeof makeImage>;
 beforeAll(async () => {
-  reg = await startRegistry();
   const img = makeImage();
   await pushImage(reg.url, 'list/tags', img, TAGS[0]!);
   for (const t of TAGS.slice(1)) await putManifest(reg.url, 'list/tags', t, img.manifest);
@@ -14,7 +14,6 @@ beforeAll(async () => {
   subject = makeImage();
   await pushImage(reg.url, 'ref/repo', subject, 'v1');
 });
-afterAll(() => reg.close());
 
 const sorted = [...TAGS].sort();
 

@@ -1,14 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { describe, expect, it } from 'vitest';
+import { shared } from '../helpers/fixture.js';
+import { startRegistry } from '../helpers/registry.js';
 import {
   DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST, errorCode, getManifest, makeImage, makeIndex, pushBlob, pushImage, putManifest, raw, sha,
 } from './util.js';
 
-let reg: TestRegistry;
-beforeAll(async () => {
-  reg = await startRegistry();
-});
-afterAll(() => reg.close());
+const reg = shared(startRegistry);
 
 describe('manifest PUT/GET/HEAD', () => {
   it('stores and serves the exact bytes (odd whitespace kept) by tag and by digest', async () => {

@@ -1,27 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { shared } from '../helpers/fixture.js';
+import { startRegistry } from '../helpers/registry.js';
+import { OCI_MANIFEST as OCI, pushBlob as pushBlobTo, sha } from './util.js';
 
-const sha = (b: Uint8Array | string): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-const OCI = 'application/vnd.oci.image.manifest.v1+json';
-
-let reg: TestRegistry;
-beforeAll(async () => {
-  reg = await startRegistry();
-});
-afterAll(async () => {
-  await reg.close();
-});
-
-async function pushBlob(name: string, data: Buffer): Promise<string> {
-  const start = await fetch(`${reg.url}/v2/${name}/blobs/uploads/`, { method: 'POST' });
-  expect(start.status).toBe(202);
-  const loc = new URL(start.headers.get('location')!, reg.url);
-  loc.searchParams.set('digest', sha(data));
-  const put = await fetch(loc, { method: 'PUT', body: data, headers: { 'Content-Type': 'application/octet-stream' } });
-  expect(put.status).toBe(201);
-  return sha(data);
-}
+const reg = shared(startRegistry);
+const pushBlob = (name: string, data: Buffer): Promise<string> => pushBlobTo(reg.url, name, data);
 
 describe('core push/pull', () => {
   it('GET /v2/ answers 200 {} with the API version header', async () => {

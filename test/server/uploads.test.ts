@@ -1,16 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { describe, expect, it } from 'vitest';
+import { shared } from '../helpers/fixture.js';
+import { startRegistry } from '../helpers/registry.js';
 import { errorCode, pushBlob, raw, sha } from './util.js';
 import { tempDir } from '../helpers/temp.js';
 
-let reg: TestRegistry;
-beforeAll(async () => {
-  reg = await startRegistry();
-});
-afterAll(() => reg.close());
+const reg = shared(startRegistry);
 
 async function start(name = 'up/repo', base = reg.url): Promise<string> {
   const r = await raw(base, 'POST', `/v2/${name}/blobs/uploads/`);

@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { staticCredentials } from '../../src/auth/credentials.js';
 import { RemoteRepository } from '../../src/client/repository.js';
 import { redactHeader, redactUrl } from '../../src/transport/logging.js';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
-import { startTokenGate, startTokenIssuer, type RunningIssuer, type TokenGate } from '../helpers/token-issuer.js';
+import { sharedGuardedRegistry } from '../helpers/token-issuer.js';
 
 describe('debug log redaction', () => {
   it('redacts authorization headers and secret URL parts', () => {
@@ -17,19 +16,7 @@ describe('debug log redaction', () => {
   });
 
   describe('end to end with -v style logging', () => {
-    let reg: TestRegistry;
-    let issuer: RunningIssuer;
-    let gate: TokenGate;
-    beforeAll(async () => {
-      reg = await startRegistry();
-      issuer = await startTokenIssuer({ users: { alice: 'TopSecretPassw0rd' } });
-      gate = await startTokenGate(reg.host, issuer);
-    });
-    afterAll(async () => {
-      await gate?.close();
-      await issuer?.close();
-      await reg?.close();
-    });
+    const { gate } = sharedGuardedRegistry({ alice: 'TopSecretPassw0rd' });
 
     it('never logs the password or the token, even on failure', async () => {
       const lines: string[] = [];
