@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { RegistryError } from '../../src/errors/errors.js';
 import type { AccessController } from '../../src/server/auth/controller.js';
-import { scopesForRequest } from '../../src/server/auth/scope.js';
+import type { Scope } from '../../src/server/auth/scope.js';
+import { accessFor, matchRoute } from '../../src/server/router.js';
 
 export async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   const server = createServer((req, res) => void handler(req, res));
@@ -15,11 +16,17 @@ export async function listen(handler: (req: IncomingMessage, res: ServerResponse
   };
 }
 
+/** The scopes a request needs, from the registry's route table (what createRegistry hands its auth hook). */
+export function scopesFor(method: string, url: string): Scope[] {
+  const q = url.indexOf('?');
+  return accessFor(matchRoute(q < 0 ? url : url.slice(0, q)), method, new URLSearchParams(q < 0 ? '' : url.slice(q + 1)));
+}
+
 /** A tiny real HTTP server that runs an access controller and answers 200 `{"user":…}` or the error envelope. */
 export function authHandler(ac: AccessController) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
-      const r = await ac.authorize(req, scopesForRequest(req.method ?? 'GET', req.url ?? '/'));
+      const r = await ac.authorize(req, scopesFor(req.method ?? 'GET', req.url ?? '/'));
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ user: r.user ?? null }));
     } catch (e) {
       if (!(e instanceof RegistryError)) {

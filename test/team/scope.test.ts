@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatScope, mergeScopes, parseScope, parseScopes, scopesForRequest } from '../../src/server/auth/scope.js';
+import { formatScope, mergeScopes, parseScope, parseScopes } from '../../src/server/auth/scope.js';
+import { scopesFor } from './helpers.js';
 
 describe('scopes', () => {
   it('parses names with host:port and multiple actions', () => {
@@ -12,7 +13,7 @@ describe('scopes', () => {
   });
 
   it('computes the scopes each request needs (§2.13)', () => {
-    const f = (m: string, u: string): string[] => scopesForRequest(m, u).map(formatScope);
+    const f = (m: string, u: string): string[] => scopesFor(m, u).map(formatScope);
     expect(f('GET', '/v2/')).toEqual([]);
     expect(f('GET', '/v2/_catalog?n=10')).toEqual(['registry:catalog:*']);
     expect(f('GET', '/v2/a/b/manifests/latest')).toEqual(['repository:a/b:pull']);

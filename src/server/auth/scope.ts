@@ -48,45 +48,6 @@ export function actionGranted(granted: readonly string[], action: string): boole
   return granted.includes('*') || granted.includes(action);
 }
 
-/** Matched from the right: repository names contain `/`. */
-const RESOURCE_RE = /^\/v2\/(.+)\/(manifests\/[^/]+|blobs\/uploads\/[^/]*|blobs\/[^/]+|tags\/list|referrers\/[^/]+)$/;
-
-/**
- * The scopes a request needs (protocol-notes §2.13, distribution app.go): GET/HEAD → pull,
- * POST/PUT/PATCH → pull+push, DELETE → delete, mount `from=` → pull on the source, catalog →
- * `registry:catalog:*`. `/v2/` and unknown routes need no scope (authentication only).
- */
-export function scopesForRequest(method: string, rawUrl: string): Scope[] {
-  const url = new URL(rawUrl, 'http://x');
-  const path = url.pathname;
-  if (path === '/v2/_catalog') return [{ type: 'registry', name: 'catalog', actions: ['*'] }];
-  const m = RESOURCE_RE.exec(path);
-  if (!m) return [];
-  const name = m[1]!;
-  const out: Scope[] = [];
-  switch (method.toUpperCase()) {
-    case 'GET':
-    case 'HEAD':
-      out.push({ type: 'repository', name, actions: ['pull'] });
-      break;
-    case 'POST':
-    case 'PUT':
-    case 'PATCH':
-      out.push({ type: 'repository', name, actions: ['pull', 'push'] });
-      break;
-    case 'DELETE':
-      out.push({ type: 'repository', name, actions: ['delete'] });
-      break;
-    default:
-      out.push({ type: 'repository', name, actions: ['pull'] });
-  }
-  const from = url.searchParams.get('from');
-  if (method.toUpperCase() === 'POST' && m[2]!.startsWith('blobs/uploads/') && url.searchParams.has('mount') && from && from !== name) {
-    out.push({ type: 'repository', name: from, actions: ['pull'] });
-  }
-  return out;
-}
-
 /** True when every scope only asks for `pull` (a read). */
 export function isReadOnly(scopes: Scope[]): boolean {
   return scopes.every((s) => s.type === 'repository' && s.actions.every((a) => a === 'pull'));
