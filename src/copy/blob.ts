@@ -59,22 +59,6 @@ export async function copyBlob(ctx: BlobCopyContext, desc: Descriptor): Promise<
     }
   }
   onEvent({ type: 'blob-start', ...base, mediaType: desc.mediaType });
-  let offset = isIngester(dst) ? await dst.partialSize(desc).catch(() => 0) : 0;
-  let body: Readable;
-  try {
-    body = await src.fetch(desc, { signal, ...(offset ? { offset } : {}) });
-  } catch (e) {
-    if (!offset) throw wrap('source', desc, e);
-    offset = 0;
-    body = await src.fetch(desc, { signal }).catch((e2: unknown) => {
-      throw wrap('source', desc, e2);
-    });
-  }
-  if (offset) onEvent({ type: 'download-resumed', ...base, offset });
-  let sourceFailed = false;
-  body.once('error', () => {
-    sourceFailed = true;
-  });
   let last = 0;
   const onProgress = (bytes: number): void => {
     const now = Date.now();
@@ -82,18 +66,65 @@ export async function copyBlob(ctx: BlobCopyContext, desc: Descriptor): Promise<
     last = now;
     onEvent({ type: 'blob-progress', ...base, bytes: Math.min(bytes, desc.size) });
   };
+  // A download into a store that keeps partial files survives a flaky source: continue from
+  // what arrived (Range), a few times, as long as each attempt made progress.
+  for (let attempt = 0, had = -1; ; attempt++) {
+    const offset = isIngester(dst) ? await dst.partialSize(desc).catch(() => 0) : 0;
+    try {
+      await transferOnce(ctx, desc, offset, onProgress);
+      break;
+    } catch (e) {
+      const err = e as CopyError;
+      const grew = isIngester(dst) && (await dst.partialSize(desc).catch(() => 0)) > Math.max(offset, had);
+      had = offset;
+      if (err.side !== 'source' || !isTransient(err.cause) || !grew || attempt >= MAX_IN_RUN_RESUMES || signal?.aborted) throw err;
+      await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+    }
+  }
+  onEvent({ type: 'blob-done', ...base });
+  return 'copied';
+}
+
+/** How many times one run continues a broken download before giving up (the next run resumes too). */
+export const MAX_IN_RUN_RESUMES = 3;
+
+/** A verification failure is final; a broken connection or a short body is worth continuing. */
+function isTransient(e: unknown): boolean {
+  if (e instanceof DigestMismatchError) return false;
+  if (e instanceof SizeMismatchError) return e.actual < e.expected;
+  return true;
+}
+
+/** One fetch (from `offset`) piped into the destination; errors come back as CopyError with the side. */
+async function transferOnce(ctx: BlobCopyContext, desc: Descriptor, offset: number, onProgress: (n: number) => void): Promise<void> {
+  const { src, dst, onEvent, signal } = ctx;
+  const base = { digest: desc.digest, size: desc.size };
+  let body: Readable;
+  let from = offset;
+  try {
+    body = await src.fetch(desc, { signal, ...(offset ? { offset } : {}) });
+  } catch (e) {
+    if (!offset) throw wrap('source', desc, e);
+    from = 0;
+    body = await src.fetch(desc, { signal }).catch((e2: unknown) => {
+      throw wrap('source', desc, e2);
+    });
+  }
+  if (from) onEvent({ type: 'download-resumed', ...base, offset: from });
+  let sourceFailed = false;
+  body.once('error', () => {
+    sourceFailed = true;
+  });
   try {
     await dst.push(desc, body, {
       signal,
       onProgress,
       onResumed: (at) => onEvent({ type: 'upload-resumed', ...base, offset: at }),
       reopen: () => src.fetch(desc, { signal }),
-      ...(offset ? { offset } : {}),
+      ...(from ? { offset: from } : {}),
     });
   } catch (e) {
     body.destroy();
     throw wrap(sideOf(e, sourceFailed), desc, e);
   }
-  onEvent({ type: 'blob-done', ...base });
-  return 'copied';
 }

@@ -134,4 +134,45 @@ describe('resumable transfers (CLI, registry-side byte counts)', () => {
     server.closeAllConnections();
     server.close();
   });
+
+  it('pull: a connection dropped mid-blob is continued in the same run with Range', async () => {
+    const env = envFor('pulldrop');
+    expect((await dist(['push', `${layoutDir}:v1`, `${reg.host}/resume/pulldrop:v1`, '-q'], { env })).code).toBe(0);
+    const gets: Array<{ range?: string; bytes: number }> = [];
+    const CUT = 2 * CHUNK + 12345;
+    const server = createServer((req: IncomingMessage, res) => {
+      const isBig = req.method === 'GET' && !!req.url?.includes(big().desc.digest);
+      const entry = { range: req.headers.range, bytes: 0 };
+      if (isBig) gets.push(entry);
+      const cut = isBig && gets.length === 1;
+      const up = httpRequest(`http://${reg.host}${req.url}`, { method: req.method, headers: req.headers }, (ur) => {
+        res.writeHead(ur.statusCode ?? 502, ur.headers);
+        ur.on('data', (c: Buffer) => {
+          if (!cut) {
+            entry.bytes += c.length;
+            return void res.write(c);
+          }
+          const room = CUT - entry.bytes;
+          if (room <= 0) return;
+          entry.bytes += Math.min(room, c.length);
+          res.write(c.subarray(0, room), () => {
+            if (entry.bytes >= CUT) setTimeout(() => res.socket?.destroy(), 50);
+          });
+        });
+        ur.on('end', () => (cut ? undefined : res.end()));
+      });
+      req.pipe(up);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const host = `127.0.0.1:${(server.address() as { port: number }).port}`;
+    const out = join(work, 'pulldrop');
+    const r = await dist(['pull', `${host}/resume/pulldrop:v1`, '-o', out, '--json'], { env });
+    server.closeAllConnections();
+    server.close();
+    expect(r.code, r.stderr).toBe(0);
+    expect(gets).toHaveLength(2);
+    expect(gets[1]).toEqual({ range: `bytes=${CUT}-`, bytes: big().desc.size - CUT });
+    expect(eventsOf(r, 'download-resumed')).toEqual([expect.objectContaining({ offset: CUT })]);
+    expect((await readFile(join(out, blobName(big().desc.digest)))).equals(big().bytes)).toBe(true);
+  });
 });
