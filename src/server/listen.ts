@@ -1,15 +1,9 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type Bound, bind } from './bind.js';
 import type { RegistryHandler } from './registry.js';
 
-export interface RunningServer {
+export interface RunningServer extends Bound {
   server: Server;
-  /** `http://host:port` with the real port (also when asked for port 0). */
-  url: string;
-  host: string;
-  port: number;
-  /** Stop accepting, let in-flight requests finish (up to `graceMs`), then drop what is left. */
-  close(graceMs?: number): Promise<void>;
 }
 
 /** Parse `HOST:PORT`, `:PORT` or `[::1]:PORT`. */
@@ -31,29 +25,5 @@ export async function listen(handler: RegistryHandler, addr: { host: string; por
     if (socket.writable && !socket.destroyed) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     else socket.destroy();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(addr.port, addr.host || undefined, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const a = server.address() as AddressInfo;
-  const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
-  return {
-    server,
-    url: `http://${host}:${a.port}`,
-    host: `${host}:${a.port}`,
-    port: a.port,
-    async close(graceMs = 10_000) {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Keep-alive connections become idle as their last request ends: close them as they do.
-      server.closeIdleConnections();
-      const idle = setInterval(() => server.closeIdleConnections(), 50);
-      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-      await closed;
-      clearInterval(idle);
-      clearTimeout(timer);
-    },
-  };
+  return { server, ...(await bind(server, addr, 'http')) };
 }

@@ -1,8 +1,8 @@
 import { readFileSync, statSync } from 'node:fs';
-import { createServer, type ServerOptions } from 'node:https';
+import { createServer, type Server as HttpsServer, type ServerOptions } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { UsageError } from '../errors/errors.js';
+import { type Bound, bind } from './bind.js';
 
 /** `http.tls` (distribution's keys). */
 export interface TlsConfig {
@@ -58,34 +58,12 @@ export async function listenTls(
   addr: { host: string; port: number },
   tls: ServerOptions,
   onClientError?: (err: NodeJS.ErrnoException) => void,
-): Promise<{ server: import('node:https').Server; url: string; host: string; port: number; close(graceMs?: number): Promise<void> }> {
+): Promise<Bound & { server: HttpsServer }> {
   const server = createServer({ ...tls, requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000 }, handler);
   server.on('tlsClientError', (err: NodeJS.ErrnoException) => onClientError?.(err));
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     onClientError?.(err);
     socket.destroy();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(addr.port, addr.host || undefined, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const a = server.address() as AddressInfo;
-  const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
-  return {
-    server,
-    url: `https://${host}:${a.port}`,
-    host: `${host}:${a.port}`,
-    port: a.port,
-    async close(graceMs = 10_000) {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-      timer.unref();
-      await closed;
-      clearTimeout(timer);
-    },
-  };
+  return { server, ...(await bind(server, addr, 'https')) };
 }

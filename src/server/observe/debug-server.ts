@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { StorageDriver } from '../../storage/driver/driver.js';
+import { bind } from '../bind.js';
 import { serveHealth } from './instrument.js';
 import type { Metrics } from './metrics.js';
 
@@ -20,15 +20,6 @@ export async function startDebugServer(opts: { host: string; port: number; metri
     }
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end(`not found: try /debug/health${metricsPath ? ` or ${metricsPath}` : ''}\n`);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host || undefined, () => resolve());
-  });
-  const a = server.address() as AddressInfo;
-  const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
-  return {
-    server,
-    url: `http://${host}:${a.port}`,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
-  };
+  const bound = await bind(server, opts, 'http');
+  return { server, url: bound.url, close: () => bound.close(0) };
 }
