@@ -39,7 +39,9 @@ export interface GraphCopyResult {
  */
 export async function copyGraph(src: ReadOnlyTarget, dst: Target, root: Descriptor, opts: GraphCopyOptions = {}): Promise<GraphCopyResult> {
   const onEvent = opts.onEvent ?? (() => undefined);
-  const limiter = new Limiter(opts.jobs ?? DEFAULT_JOBS);
+  // A tar being written takes one entry at a time: fetching ahead would only hold connections open.
+  const sequential = (dst as { readonly sequential?: boolean }).sequential === true;
+  const limiter = new Limiter(sequential ? 1 : opts.jobs ?? DEFAULT_JOBS);
   const result: GraphCopyResult = { root, blobs: { copied: 0, skipped: 0, mounted: 0 }, manifests: { pushed: 0, skipped: 0 }, bytes: 0 };
   const done = new Map<string, Promise<void>>();
   const ctx = { src, dst, onEvent, signal: opts.signal };

@@ -24,6 +24,8 @@ export type ArchiveFormat = 'docker-archive' | 'oci-archive';
  * failed or interrupted pull never leaves a half archive under the requested name.
  */
 export class ArchiveWriter implements Target {
+  /** Blobs are appended one after the other: a graph copy runs its transfers one at a time. */
+  readonly sequential = true;
   private readonly pack = tar.pack();
   private readonly out: WriteStream;
   private readonly tmp: string;
