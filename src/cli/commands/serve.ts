@@ -1,18 +1,13 @@
 import { type Command, Option } from 'commander';
+import type { TeamFlags } from '../../server/team-config.js';
 
-interface ServeFlags {
+/** The team flags (auth, TLS, debug address) share their names with TeamFlags; these are the rest. */
+interface ServeFlags extends TeamFlags {
   addr?: string;
   config?: string;
   readOnly?: boolean;
   delete?: boolean;
   logLevel?: 'error' | 'warn' | 'info' | 'debug';
-  htpasswd?: string;
-  tokenIssuer?: string;
-  anonymousPull?: boolean;
-  tlsCert?: string;
-  tlsKey?: string;
-  tlsClientCa?: string[];
-  debugAddr?: string;
   schema1?: boolean;
 }
 
@@ -38,16 +33,8 @@ export function register(program: Command): void {
     .option('--schema1', 'accept and serve Docker schema 1 signed manifests (compatibility.schema1.enabled)')
     .action(async (dir: string | undefined, flags: ServeFlags) => {
       const { startServe } = await import('../../server/serve.js');
-      const running = await startServe({
-        dir,
-        addr: flags.addr,
-        config: flags.config,
-        readOnly: flags.readOnly,
-        deleteEnabled: flags.delete,
-        logLevel: flags.logLevel,
-        schema1: flags.schema1,
-        team: { htpasswd: flags.htpasswd, tokenIssuer: flags.tokenIssuer, anonymousPull: flags.anonymousPull, tlsCert: flags.tlsCert, tlsKey: flags.tlsKey, tlsClientCa: flags.tlsClientCa, debugAddr: flags.debugAddr },
-      });
+      const { addr, config, readOnly, delete: deleteEnabled, logLevel, schema1, ...team } = flags;
+      const running = await startServe({ dir, addr, config, readOnly, deleteEnabled, logLevel, schema1, team });
       process.stderr.write(`dist serve: listening on ${running.url} (data in ${running.dir})\n`);
       for (const line of running.banner ?? []) process.stderr.write(`dist serve: ${line}\n`);
       const signal = await new Promise<NodeJS.Signals>((resolve) => {
