@@ -68,7 +68,10 @@ export async function ingestBlob(root: string, expected: Descriptor, body: Reada
         cb(null, chunk);
       },
     });
-    await pipeline(body, hash, createWriteStream(tmp, { flags: offset > 0 ? 'a' : 'w', highWaterMark: 1 << 20 }), { signal: opts.signal });
+    // Open the file before streaming: a stream that opens lazily could create it after a quick
+    // failure has already cleaned up, leaving an empty temp file behind.
+    const fh = await fsp.open(tmp, offset > 0 ? 'a' : 'w');
+    await pipeline(body, hash, createWriteStream('', { fd: fh, highWaterMark: 1 << 20 }), { signal: opts.signal });
     if (digester.size !== expected.size) {
       keep = keep && digester.size < expected.size;
       throw new SizeMismatchError(expected.size, digester.size, what);
