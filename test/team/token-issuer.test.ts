@@ -99,6 +99,20 @@ describe('token endpoint', () => {
     expect((await form({ grant_type: 'magic', service: 'svc', client_id: 'test' })).status).toBe(400);
   });
 
+  it('registry-style errors use the error table: 401 UNAUTHORIZED with a Basic challenge, 405 UNSUPPORTED with Allow', async () => {
+    const { url } = await issuer();
+    const bad = await fetch(`${url}?service=svc`, { headers: { authorization: basic('alice', 'wrong') } });
+    expect(bad.status).toBe(401);
+    expect(bad.headers.get('www-authenticate')).toBe('Basic realm="svc"');
+    expect(await bad.json()).toEqual({ errors: [{ code: 'UNAUTHORIZED', message: 'invalid username or password' }] });
+    const put = await fetch(url, { method: 'PUT' });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('GET, POST');
+    expect(((await put.json()) as { errors: Array<{ code: string }> }).errors[0]!.code).toBe('UNSUPPORTED');
+    const form = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=magic&client_id=c' });
+    expect(await form.json()).toEqual({ error: 'unsupported_grant_type', error_description: 'unsupported grant_type "magic"' });
+  });
+
   it('reloads the policy file when it changes', async () => {
     const { url, path } = await issuer();
     writeFileSync(path, `${POLICY}\n# edited\n`.replace('anonymous: ["repository:public/*:pull"]', 'anonymous: ["repository:public/*:pull", "repository:open/*:pull"]'));

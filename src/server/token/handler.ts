@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RegistryError } from '../../errors/errors.js';
 import { BcryptVerifier } from '../auth/bcrypt.js';
 import { parseBasic } from '../auth/basic.js';
-import { remoteAddr } from '../auth/controller.js';
+import { quote, remoteAddr } from '../auth/controller.js';
 import { formatScope, mergeScopes, parseScopes, type Scope } from '../auth/scope.js';
 import type { Logger } from '../observe/log.js';
 import type { TokenIssuer } from './issuer.js';
@@ -17,8 +18,9 @@ export interface TokenHandlerOptions {
   log: Logger;
 }
 
+/** An OAuth2 error (RFC 6749 §5.2: `{"error","error_description"}`); registry-style errors are RegistryErrors. */
 class TokenHttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(readonly status: number, readonly code: 'invalid_request' | 'invalid_grant' | 'unsupported_grant_type', message: string) {
     super(message);
   }
 }
@@ -48,13 +50,15 @@ export function createTokenHandler(opts: TokenHandlerOptions): (req: IncomingMes
   const verifier = new BcryptVerifier();
   let lastPolicy: Policy | undefined;
   const realm = opts.realm ?? 'dist token service';
+  const unauthorized = (message: string): RegistryError =>
+    new RegistryError('UNAUTHORIZED', message, undefined, { headers: { 'WWW-Authenticate': `Basic realm=${quote(realm)}` } });
 
   async function login(user: string, pass: string, req: IncomingMessage): Promise<string> {
     const policy = opts.policy();
     if (policy !== lastPolicy) { verifier.reset(); lastPolicy = policy; }
     if (!(await verifier.verify(policy.users.get(user)?.password, user, pass))) {
       opts.log.warn('token: invalid credentials', { user, addr: remoteAddr(req) });
-      throw new TokenHttpError(401, 'UNAUTHORIZED', 'invalid username or password');
+      throw unauthorized('invalid username or password');
     }
     return user;
   }
@@ -77,7 +81,7 @@ export function createTokenHandler(opts: TokenHandlerOptions): (req: IncomingMes
     const requested = q.getAll('scope').flatMap(parseScopes);
     const creds = parseBasic(req.headers.authorization);
     if (creds === 'malformed' || (req.headers.authorization !== undefined && creds === undefined)) {
-      throw new TokenHttpError(401, 'UNAUTHORIZED', 'malformed Authorization header (Basic expected)');
+      throw unauthorized('malformed Authorization header (Basic expected)');
     }
     const user = creds && (creds.user || creds.pass) ? await login(creds.user, creds.pass, req) : undefined;
     const offline = q.get('offline_token') === 'true' && user !== undefined;
@@ -121,17 +125,16 @@ export function createTokenHandler(opts: TokenHandlerOptions): (req: IncomingMes
       const url = new URL(req.url ?? '/', 'http://x');
       if (req.method === 'GET') return send(res, 200, await handleGet(req, url));
       if (req.method === 'POST') return send(res, 200, await handlePost(req));
-      throw new TokenHttpError(405, 'UNSUPPORTED', 'use GET or POST');
+      throw new RegistryError('UNSUPPORTED', 'use GET or POST', undefined, { headers: { Allow: 'GET, POST' } });
     } catch (e) {
-      if (!(e instanceof TokenHttpError)) {
+      if (e instanceof TokenHttpError) return send(res, e.status, { error: e.code, error_description: e.message });
+      let err: RegistryError;
+      if (e instanceof RegistryError) err = e;
+      else {
         opts.log.error('token: unexpected error', { error: (e as Error).message });
-        return send(res, 500, { errors: [{ code: 'UNKNOWN', message: 'internal error' }] });
+        err = new RegistryError('UNKNOWN');
       }
-      const headers: Record<string, string> = e.status === 401 ? { 'WWW-Authenticate': `Basic realm="${realm}"` } : {};
-      const body = e.code === 'UNAUTHORIZED' || e.code === 'UNSUPPORTED'
-        ? { errors: [{ code: e.code, message: e.message }] }
-        : { error: e.code, error_description: e.message };
-      send(res, e.status, body, headers);
+      send(res, err.status, { errors: [err.toJSON()] }, err.headers);
     }
   };
 }
