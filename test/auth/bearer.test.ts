@@ -4,7 +4,7 @@ import { RemoteRegistry } from '../../src/client/registry.js';
 import { RemoteRepository } from '../../src/client/repository.js';
 import { RegistryClient } from '../../src/client/http.js';
 import { staticCredentials } from '../../src/auth/credentials.js';
-import { sharedGuardedRegistry } from '../helpers/token-issuer.js';
+import { sharedGuardedRegistry } from '../helpers/token-gate.js';
 import { tinyImage } from '../helpers/tiny-image.js';
 
 const alice = staticCredentials({ kind: 'basic', username: 'alice', password: 's3cret' });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { Exit } from '../../src/cli/exit.js';
 import { RemoteRepository } from '../../src/client/repository.js';
-import { sharedGuardedRegistry } from '../helpers/token-issuer.js';
+import { sharedGuardedRegistry } from '../helpers/token-gate.js';
 import { tinyImage } from '../helpers/tiny-image.js';
 import { tempDir } from '../helpers/temp.js';
 

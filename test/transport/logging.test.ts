@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { staticCredentials } from '../../src/auth/credentials.js';
 import { RemoteRepository } from '../../src/client/repository.js';
 import { redactHeader, redactUrl } from '../../src/transport/logging.js';
-import { sharedGuardedRegistry } from '../helpers/token-issuer.js';
+import { sharedGuardedRegistry } from '../helpers/token-gate.js';
 
 describe('debug log redaction', () => {
   it('redacts authorization headers and secret URL parts', () => {
