@@ -45,4 +45,14 @@ export function printJson(obj: unknown): void {
   process.stdout.write(`${JSON.stringify(obj)}\n`);
 }
 
+/** Print every entry of a paginated listing as it arrives: one per line, or `{"<key>": entry}` JSON lines. */
+export async function printPages(pages: AsyncIterable<string[]>, key: string, g: GlobalOptions): Promise<void> {
+  for await (const page of pages) {
+    for (const entry of page) {
+      if (g.json) printJson({ [key]: entry });
+      else process.stdout.write(`${entry}\n`);
+    }
+  }
+}
+
 export { formatReference };

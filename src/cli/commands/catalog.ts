@@ -8,15 +8,10 @@ export function register(program: Command): void {
     .argument('<registry>', 'registry host[:port]')
     .option('--page-size <n>', 'ask the registry for pages of this size (n=)')
     .action(async (registry: string, o: { pageSize?: string }, cmd: Command) => {
-      const { openRegistry, printJson } = await import('../remote.js');
+      const { openRegistry, printPages } = await import('../remote.js');
       const { parsePositiveInt } = await import('../options.js');
       const { reg, g } = openRegistry(cmd, registry);
       const pageSize = o.pageSize ? parsePositiveInt(o.pageSize) : undefined;
-      for await (const page of reg.catalogPages({ pageSize })) {
-        for (const r of page) {
-          if (g.json) printJson({ repository: r });
-          else process.stdout.write(`${r}\n`);
-        }
-      }
+      await printPages(reg.catalogPages({ pageSize }), 'repository', g);
     });
 }

@@ -8,7 +8,7 @@ export function register(program: Command): void {
     .argument('<repo>', 'repository, e.g. localhost:5000/team/app')
     .option('--page-size <n>', 'ask the registry for pages of this size (n=)')
     .action(async (repository: string, o: { pageSize?: string }, cmd: Command) => {
-      const { openRemote, printJson } = await import('../remote.js');
+      const { openRemote, printPages } = await import('../remote.js');
       const { parsePositiveInt } = await import('../options.js');
       const { repo, ref, g } = openRemote(cmd, repository, { defaultTag: false });
       if (ref.tag || ref.digest) {
@@ -16,11 +16,6 @@ export function register(program: Command): void {
         throw new UsageError(`"${repository}" names an image; give the repository only`);
       }
       const pageSize = o.pageSize ? parsePositiveInt(o.pageSize) : undefined;
-      for await (const page of repo.tagPages({ pageSize })) {
-        for (const t of page) {
-          if (g.json) printJson({ tag: t });
-          else process.stdout.write(`${t}\n`);
-        }
-      }
+      await printPages(repo.tagPages({ pageSize }), 'tag', g);
     });
 }
