@@ -77,6 +77,7 @@ async function openLocalDest(path: string, tagFrom: Reference | undefined, forma
 export async function openDestination(spec: string, opts: { format?: LocalFormat; tagFrom?: Reference; registry?: RepositoryOptions } = {}): Promise<OpenedDestination> {
   if (opts.format || (await isLocalSpec(spec))) return openLocalDest(spec, opts.tagFrom, opts.format);
   const { repo, ref } = RemoteRepository.fromReference(parseReference(spec, { defaultTag: false }), sharedClient(opts.registry));
-  const tag = ref.tag ?? (ref.digest ? '' : opts.tagFrom?.tag ?? 'latest');
+  // No tag named: the source's tag; a source addressed by digest is copied by digest only.
+  const tag = ref.tag ?? (ref.digest || (opts.tagFrom?.digest && !opts.tagFrom.tag) ? '' : opts.tagFrom?.tag ?? 'latest');
   return { target: repo, tag, display: formatReference({ ...ref, tag: tag || undefined }), remote: ref, finish: async () => undefined, abort: async () => undefined };
 }

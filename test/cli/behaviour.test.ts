@@ -74,6 +74,11 @@ describe('dist pull/copy behaviour', () => {
     expect(eventsOf(r, 'blob-done')).toHaveLength(3);
     const res = await fetch(`${reg2.url}/v2/elsewhere/app/manifests/a`, { headers: { accept: a.manifest.desc.mediaType } });
     expect(res.headers.get('docker-content-digest')).toBe(a.manifest.desc.digest);
+    const byDigest = await dist(['copy', `${reg.host}/team/app@${a.manifest.desc.digest}`, `${reg2.host}/digestonly/app`, '--json'], { env });
+    expect(byDigest.code, byDigest.stderr).toBe(0);
+    expect(resultOf(byDigest).tag).toBeUndefined();
+    const tags = await fetch(`${reg2.url}/v2/digestonly/app/tags/list`);
+    expect(((await tags.json()) as { tags: string[] | null }).tags ?? []).toEqual([]);
     const l2 = join(work, 'copied-layout');
     const c = await dist(['copy', `${join(work, 'src')}:b`, `${l2}:bee`, '-q'], { env });
     expect(c.code, c.stderr).toBe(0);
