@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OciLayout } from '../../src/content/layout/oci-layout.js';
 import { blobName } from '../../src/content/layout/paths.js';
 import { startDistribution, type RunningDistribution } from '../helpers/distribution.js';
-import { randomImage, storeImage, type FixtureImage } from '../helpers/layout-fixture.js';
+import { randomImage, randomIndex, storeImage, type FixtureImage } from '../helpers/layout-fixture.js';
 import { makeCert, startTokenIssuer, type RunningIssuer } from '../helpers/token-issuer.js';
 import { dist, note, skopeo } from './client-core-util.js';
 
@@ -113,6 +113,24 @@ describe('dist pull/push/copy against docker-registry 2.8, skopeo as witness', (
     const raw = await skopeo(['inspect', '--tls-verify=false', '--raw', `docker://${reg.host}/interop/mirror:v1`]);
     expect(raw.out.equals(img.manifest.bytes)).toBe(true);
     note('dist copy app → mirror', { mounted: count(r.out, 'blob-mounted'), digest: result(r.out).digest });
+  });
+
+  it('multi-platform: skopeo --all pushes an index; dist pull --platform takes one; dist copy keeps all, mounted', async () => {
+    const idx = await randomIndex([{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64', variant: 'v8' }], { layers: 1, size: 20_000 });
+    const src = join(work, 'multi-src');
+    await storeImage(await OciLayout.open(src), idx.blobs, 'm');
+    const cp = await skopeo(['copy', '--all', '--preserve-digests', '--dest-tls-verify=false', `oci:${src}:m`, `docker://${reg.host}/interop/multi:m`]);
+    expect(cp.code, cp.err).toBe(0);
+    const arm = await dist(['pull', `${reg.host}/interop/multi:m`, '--platform', 'linux/arm64', '-o', join(work, 'multi-arm'), '--json'], { env });
+    expect(arm.code, arm.err).toBe(0);
+    expect(result(arm.out)).toMatchObject({ digest: idx.images[1]!.manifest.desc.digest, sourceDigest: idx.index.desc.digest, platform: 'linux/arm64/v8' });
+    const c = await dist(['copy', `${reg.host}/interop/multi:m`, `${reg.host}/interop/multi2:m`, '--json'], { env });
+    expect(c.code, c.err).toBe(0);
+    expect(count(c.out, 'blob-mounted')).toBe(4);
+    expect(count(c.out, 'manifest-pushed')).toBe(3);
+    const raw = await skopeo(['inspect', '--tls-verify=false', '--raw', `docker://${reg.host}/interop/multi2:m`]);
+    expect(raw.out.equals(idx.index.bytes)).toBe(true);
+    note('multi-platform copy (index kept byte-exact, blobs mounted)', { index: sha(raw.out), mounted: count(c.out, 'blob-mounted'), armDigest: result(arm.out).digest });
   });
 
   it('dist tag, dist tags, dist delete, seen by skopeo', async () => {
