@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run bench: dist against skopeo and docker-registry (distribution 2.8), side by side, on loopback.
 // See bench/README.md. Installs nothing; a missing peer is reported with its install command and its rows skipped.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,7 +47,14 @@ async function main() {
   let opts;
   try { opts = parseArgs(process.argv.slice(2)); } catch (e) { process.stderr.write(`bench: ${e.message}\n${USAGE}\n`); return 2; }
   if (opts.help) { process.stdout.write(`${USAGE}\n`); return 0; }
-  const work = join(ROOT, 'bench', '.work', 'run');
+  // One work dir per run (two benches at once must not delete each other's data); stale ones are swept.
+  const base = join(ROOT, 'bench', '.work');
+  mkdirSync(base, { recursive: true });
+  for (const d of readdirSync(base)) {
+    const m = /^run-(\d+)$/.exec(d);
+    if (m && !alive(Number(m[1]))) rmSync(join(base, d), { recursive: true, force: true });
+  }
+  const work = join(base, `run-${process.pid}`);
   rmSync(work, { recursive: true, force: true });
   mkdirSync(join(work, 'logs'), { recursive: true });
   const { tools, avail, missing } = await detect(ROOT, join(work, 'dist'));
@@ -77,8 +84,13 @@ async function main() {
   process.stdout.write(`\n${table}\n\nratio = dist's advantage (>1 = dist better: dist/peer for throughput, peer/dist for time, latency, memory)\n${note}\n`);
   writeFileSync(join(ROOT, 'bench', '.work', 'last-table.md'), `${formatMarkdown(rows)}\n\n${note}\n`);
   writeFileSync(join(ROOT, 'bench', '.work', 'last-results.json'), JSON.stringify({ date: new Date().toISOString(), opts: { ...opts, only: [...opts.only] }, note, rows }, null, 2));
-  if (!opts.keep) rmSync(work, { recursive: true, force: true });
+  if (opts.keep) log(`work directory kept: ${work}`);
+  else rmSync(work, { recursive: true, force: true });
   return 0;
+}
+
+function alive(pid) {
+  try { process.kill(pid, 0); return true; } catch (e) { return e.code === 'EPERM'; }
 }
 
 function fmt(v) {

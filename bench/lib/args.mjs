@@ -11,7 +11,7 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only GROUP[,GROUP…]
   --only       run only these figure groups: ${GROUPS.join(', ')} (aliases: serving, transfer, all);
                the default is every group except ${EXTRA_GROUPS.join(', ')} (to stay within 10 minutes)
   --runs N     runs per figure (median is reported; default 3, --quick 1)
-  --keep       keep the run's work directory (bench/.work/run) for inspection`;
+  --keep       keep the run's work directory (bench/.work/run-PID: logs, data dirs) for inspection`;
 
 /** Parse argv (without node and script). Returns { quick, runs, memRuns, only:Set, keep, help } or throws on bad input. */
 export function parseArgs(argv) {
