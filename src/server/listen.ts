@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { UsageError } from '../errors/errors.js';
 import { type Bound, bind } from './bind.js';
 import type { RegistryHandler } from './registry.js';
 
@@ -6,11 +7,11 @@ export interface RunningServer extends Bound {
   server: Server;
 }
 
-/** Parse `HOST:PORT`, `:PORT` or `[::1]:PORT`. */
+/** Parse `HOST:PORT`, `:PORT` or `[::1]:PORT` (a UsageError otherwise). */
 export function parseAddr(addr: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(addr.trim());
   const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new Error(`invalid address "${addr}": expected HOST:PORT`);
+  if (!m || port > 65535) throw new UsageError(`invalid address "${addr}": expected HOST:PORT`);
   return { host: m[1] ?? m[2] ?? '', port };
 }
 

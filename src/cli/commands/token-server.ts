@@ -35,12 +35,7 @@ export function register(program: Command): void {
       const { parseDuration } = await import('../../server/notify/duration.js');
       const { jsonLogger, isLogLevel } = await import('../../server/observe/log.js');
       const { startTokenServer } = await import('../../server/token/server.js');
-      let addr: { host: string; port: number };
-      try {
-        addr = parseAddr(f.addr);
-      } catch (e) {
-        throw new UsageError((e as Error).message);
-      }
+      const addr = parseAddr(f.addr);
       const ttl = parseDuration(f.expiration);
       if (ttl === undefined || ttl < 60_000) throw new UsageError(`--expiration must be a duration of at least 60s (got "${f.expiration}")`);
       if (!!f.tlsCert !== !!f.tlsKey) throw new UsageError('--tls-cert and --tls-key go together');
