@@ -1,14 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashSync } from 'bcryptjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HtpasswdAccessController } from '../../src/server/auth/htpasswd.js';
 import { memoryLogger } from '../../src/server/observe/log.js';
 import { authHandler, basic, envelope, listen } from './helpers.js';
+import { closeAfterEach } from '../helpers/closers.js';
 import { tempDir } from '../helpers/temp.js';
 
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => { while (closers.length) await closers.pop()!(); });
+const closers = closeAfterEach();
 
 async function setup(content: string, anonymousPull = false) {
   const path = join(tempDir(), 'htpasswd');

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RegistryEvent } from '../../src/server/context.js';
 import { parseDuration } from '../../src/server/notify/duration.js';
 import { parseNotifications } from '../../src/server/notify/endpoint.js';
@@ -9,10 +9,10 @@ import { Notifier } from '../../src/server/notify/notifier.js';
 import { memoryLogger } from '../../src/server/observe/log.js';
 import type { Digest } from '../../src/digest/digest.js';
 import { listen } from './helpers.js';
+import { closeAfterEach } from '../helpers/closers.js';
 import { tempDir } from '../helpers/temp.js';
 
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => { while (closers.length) await closers.pop()!(); });
+const closers = closeAfterEach();
 
 async function receiver() {
   const got: Array<{ contentType: string; auth: string; events: DistributionEvent[] }> = [];

@@ -1,15 +1,15 @@
 import { readdirSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startServe } from '../../src/server/serve.js';
 import { freePort } from '../helpers/distribution.js';
 import { makeImage, type Img } from '../server/util.js';
 import { TestClient } from './client.js';
+import { closeAfterEach } from '../helpers/closers.js';
 import { tempDir } from '../helpers/temp.js';
 import { writeFileSync } from 'node:fs';
 
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => { while (closers.length) await closers.pop()!(); });
+const closers = closeAfterEach();
 
 function age(dir: string, ms: number): void {
   const t = new Date(Date.now() - ms);

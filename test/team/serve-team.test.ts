@@ -1,15 +1,15 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashSync } from 'bcryptjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startServe } from '../../src/server/serve.js';
 import { makeImage } from '../server/util.js';
 import { TestClient } from './client.js';
+import { closeAfterEach } from '../helpers/closers.js';
 import { tempDir } from '../helpers/temp.js';
 import { freePort } from '../helpers/distribution.js';
 
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => { while (closers.length) await closers.pop()!(); });
+const closers = closeAfterEach();
 
 async function serve(yaml: string, extra: Parameters<typeof startServe>[0] = {}) {
   const dir = tempDir();

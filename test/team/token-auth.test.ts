@@ -2,17 +2,17 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TokenAccessController } from '../../src/server/auth/token.js';
 import { libtrustKid, parseCertBundle, trustedKeyResolver } from '../../src/server/auth/trust.js';
 import { memoryLogger } from '../../src/server/observe/log.js';
 import { TokenIssuer } from '../../src/server/token/issuer.js';
 import { generateSigningKey, loadSigningKey, publicJwks, type SigningKey } from '../../src/server/token/keys.js';
 import { authHandler, envelope, listen } from './helpers.js';
+import { closeAfterEach } from '../helpers/closers.js';
 import { tempDir } from '../helpers/temp.js';
 
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => { while (closers.length) await closers.pop()!(); });
+const closers = closeAfterEach();
 
 const SERVICE = 'registry.test';
 const ISS = 'dist-test-issuer';

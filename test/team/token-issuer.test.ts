@@ -2,16 +2,16 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashSync } from 'bcryptjs';
 import { decodeJwt } from 'jose';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parsePolicy, grant, PolicyError } from '../../src/server/token/policy.js';
 import { parseScopes, formatScope } from '../../src/server/auth/scope.js';
 import { setupIssuer } from '../../src/server/token/setup.js';
 import { memoryLogger } from '../../src/server/observe/log.js';
 import { basic, listen } from './helpers.js';
+import { closeAfterEach } from '../helpers/closers.js';
 import { tempDir } from '../helpers/temp.js';
 
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => { while (closers.length) await closers.pop()!(); });
+const closers = closeAfterEach();
 
 const POLICY = `
 users:
