@@ -105,4 +105,11 @@ describe('OciLayout', () => {
     await writeFile(join(dir, blobName(img.config.desc.digest)), Buffer.from('{"tampered":true}'));
     await expect(readCapped(await layout.fetch(img.config.desc), 1 << 20)).rejects.toThrow(/mismatch/);
   });
+
+  it('refuses to turn a non-empty directory that is not a layout into one', async () => {
+    const dir = await tmp();
+    await writeFile(join(dir, 'notes.txt'), 'mine');
+    await expect(OciLayout.open(dir)).rejects.toThrow(/not an OCI image layout/);
+    expect(existsSync(join(dir, 'oci-layout'))).toBe(false);
+  });
 });

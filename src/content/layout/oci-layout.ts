@@ -2,7 +2,7 @@ import * as fsp from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { isDigest } from '../../digest/digest.js';
-import { RegistryError } from '../../errors/errors.js';
+import { DistError, RegistryError } from '../../errors/errors.js';
 import { ANNOTATION_REF_NAME, type Descriptor } from '../../oci/types.js';
 import type { Ingester, PushOptions, Target } from '../target.js';
 import { DirSource } from './dir-source.js';
@@ -31,6 +31,12 @@ export class OciLayout extends LayoutReader implements Target, Ingester {
     if (opts.create === false) {
       await fsp.access(marker);
       return layout;
+    }
+    // (a concurrent open may have made .dist-ingest / oci-layout temp files a moment ago: those are ours)
+    const entries = await fsp.readdir(root).catch(() => [] as string[]);
+    const foreign = entries.filter((n) => !/^(\.dist-ingest|oci-layout|index\.json|blobs)/.test(n));
+    if (foreign.length && !entries.includes(OCI_LAYOUT_FILE)) {
+      throw new DistError('USAGE', `${root} exists and is not an OCI image layout: choose another output`);
     }
     await fsp.mkdir(join(root, INGEST_DIR), { recursive: true });
     if (!(await fsp.stat(marker).catch(() => undefined))) {
