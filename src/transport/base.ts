@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { rootCertificates } from 'node:tls';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Agent as UndiciAgent, Dispatcher } from 'undici';
 import { TransportError, UsageError } from '../errors/errors.js';
 import type { Handler, HttpRequest, HttpResponse } from './types.js';
 
@@ -10,6 +11,14 @@ export interface TlsOptions {
   /** Extra CA certificates (PEM file), trusted in addition to the system roots. */
   caFile?: string;
 }
+
+// undici's index loads ~110 modules (fetch, WebSocket, cache, mocks…) on every client command; dist
+// needs only Agent and Dispatcher#request, which are ~30. Measured: a no-op `dist push` 1011 -> 756 ms
+// and 1418 -> 900 ms (medians of 9, loaded machine). The api mixin is what undici's index applies too.
+const requireUndici = createRequire(import.meta.url);
+const Agent = requireUndici('undici/lib/dispatcher/agent') as typeof UndiciAgent;
+const DispatcherBase = requireUndici('undici/lib/dispatcher/dispatcher') as { prototype: Partial<Dispatcher> };
+if (typeof DispatcherBase.prototype.request !== 'function') Object.assign(DispatcherBase.prototype, requireUndici('undici/lib/api'));
 
 /** An undici Agent with the TLS options applied. */
 export function createDispatcher(tls: TlsOptions = {}): Dispatcher {
@@ -42,11 +51,12 @@ export function isNetworkError(err: unknown): boolean {
 export function undiciHandler(dispatcher: Dispatcher): Handler {
   return async (req: HttpRequest): Promise<HttpResponse> => {
     try {
-      const res = await request(req.url, {
+      const res = await dispatcher.request({
+        origin: req.url.origin,
+        path: `${req.url.pathname}${req.url.search}`,
         method: req.method as Dispatcher.HttpMethod,
         headers: req.headers,
         body: req.body ?? null,
-        dispatcher,
         signal: req.signal,
       });
       return { status: res.statusCode, headers: res.headers, body: res.body, url: req.url };
