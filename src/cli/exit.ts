@@ -9,6 +9,8 @@ export const Exit = {
   AUTH: 4,
   VERIFY: 5,
   NETWORK: 6,
+  /** 128 + SIGINT, as shells report an interrupted command. */
+  INTERRUPTED: 130,
 } as const;
 
 /** Map any error to its exit code. */
@@ -50,6 +52,8 @@ export function exitCodeFor(err: unknown): number {
         return Exit.NETWORK;
       case 'NOT_FOUND':
         return Exit.NOT_FOUND;
+      case 'INTERRUPTED':
+        return Exit.INTERRUPTED;
       case 'COPY':
         return exitCodeFor((err as Error).cause);
       default:

@@ -1,4 +1,5 @@
 import type { TransferResult } from '../copy/api.js';
+import { InterruptedError } from '../errors/errors.js';
 import type { OnEvent } from '../copy/events.js';
 import { formatPlatform } from '../oci/platform.js';
 import type { GlobalOptions } from './options.js';
@@ -16,7 +17,7 @@ export async function runTransfer(
 ): Promise<TransferResult> {
   const reporter = await createReporter(g, verb);
   const ac = new AbortController();
-  const onSignal = (): void => ac.abort(new Error('interrupted'));
+  const onSignal = (signal: NodeJS.Signals): void => ac.abort(new InterruptedError(signal));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
@@ -33,6 +34,10 @@ export async function runTransfer(
       `${verb} ${source} -> ${r.destination}${r.tag && r.format ? ` (${r.tag})` : ''} ${r.root.digest}`,
     );
     return r;
+  } catch (err) {
+    // Whatever the abort surfaced as (AbortError, CopyError…), report the interruption itself.
+    if (ac.signal.aborted) throw ac.signal.reason;
+    throw err;
   } finally {
     reporter.close();
     process.off('SIGINT', onSignal);

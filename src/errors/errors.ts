@@ -99,6 +99,13 @@ export class UsageError extends DistError {
   }
 }
 
+/** The user interrupted the operation (Ctrl-C / SIGTERM); nothing partial was left behind. */
+export class InterruptedError extends DistError {
+  constructor(readonly signal: string) {
+    super('INTERRUPTED', `interrupted by ${signal}; nothing partial was kept, run the same command again to continue`);
+  }
+}
+
 /** A copy failed on one side; `side` says which. */
 export class CopyError extends DistError {
   constructor(readonly side: 'source' | 'destination', message: string, options?: { cause?: unknown }) {

@@ -123,7 +123,8 @@ describe('dist pull/copy behaviour', () => {
     const r = await victim.done;
     server.closeAllConnections();
     server.close();
-    expect(r.code).not.toBe(0);
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/^dist: interrupted by SIGINT/m);
     expect(await readdir(out)).toEqual([]);
   });
 
