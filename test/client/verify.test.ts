@@ -1,27 +1,23 @@
-import { createServer, type Server } from 'node:http';
 import { Readable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { digestOf } from '../../src/digest/digest.js';
 import { RemoteRepository } from '../../src/client/repository.js';
+import { closeAfterEach } from '../helpers/closers.js';
+import { startHttpServer } from '../helpers/http-server.js';
 import { tinyImage } from '../helpers/tiny-image.js';
 
-let server: Server | undefined;
-afterEach(async () => {
-  server?.closeAllConnections();
-  await new Promise((r) => server?.close(r) ?? r(undefined));
-  server = undefined;
-});
+const closers = closeAfterEach();
 
 /** A registry that lies: blobs with flipped bytes, manifests whose bytes do not match their digest. */
 async function lyingRegistry(routes: Record<string, { status?: number; headers?: Record<string, string>; body: Buffer }>): Promise<string> {
-  server = createServer((req, res) => {
+  const s = await startHttpServer((req, res) => {
     const r = routes[`${req.method} ${(req.url ?? '').split('?')[0]}`] ?? routes[`GET ${(req.url ?? '').split('?')[0]}`];
     if (!r) return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"errors":[{"code":"BLOB_UNKNOWN","message":"nope"}]}');
     res.writeHead(r.status ?? 200, { 'content-length': String(r.body.length), ...r.headers });
     res.end(req.method === 'HEAD' ? undefined : r.body);
   });
-  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-  return `127.0.0.1:${(server!.address() as { port: number }).port}`;
+  closers.push(s.close);
+  return s.host;
 }
 
 async function drain(s: Readable): Promise<Buffer> {

@@ -1,20 +1,12 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RegistryError } from '../../src/errors/errors.js';
 import type { AccessController } from '../../src/server/auth/controller.js';
 import type { Scope } from '../../src/server/auth/scope.js';
 import { accessFor, matchRoute } from '../../src/server/router.js';
+import { startHttpServer } from '../helpers/http-server.js';
 
-export async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>): Promise<{ url: string; server: Server; close(): Promise<void> }> {
-  const server = createServer((req, res) => void handler(req, res));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    server,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
-  };
-}
+/** A plain HTTP test server on port 0 (see test/helpers/http-server.ts). */
+export const listen = startHttpServer;
 
 /** The scopes a request needs, from the registry's route table (what createRegistry hands its auth hook). */
 export function scopesFor(method: string, url: string): Scope[] {

@@ -1,24 +1,22 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createDispatcher, undiciHandler } from '../../src/transport/base.js';
 import { parseRetryAfter, retryMiddleware } from '../../src/transport/retry.js';
 import { compose, discard, type Handler } from '../../src/transport/types.js';
 import { RemoteRepository } from '../../src/client/repository.js';
+import { closeAfterEach } from '../helpers/closers.js';
+import { startHttpServer, type TestServer } from '../helpers/http-server.js';
 import { tinyImage } from '../helpers/tiny-image.js';
 
-let server: Server | undefined;
-afterEach(async () => {
-  server?.closeAllConnections();
-  await new Promise((r) => server?.close(r) ?? r(undefined));
-  server = undefined;
-});
+const closers = closeAfterEach();
+let last: TestServer | undefined;
 
 async function serve(fn: (req: IncomingMessage, res: ServerResponse, n: number) => void): Promise<string> {
   let n = 0;
-  server = createServer((req, res) => fn(req, res, ++n));
-  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-  return `127.0.0.1:${(server!.address() as { port: number }).port}`;
+  last = await startHttpServer((req, res) => fn(req, res, ++n));
+  closers.push(last.close);
+  return last.host;
 }
 
 function pipelineWith(sleeps: number[], extra: Parameters<typeof retryMiddleware>[0] = {}): Handler {
@@ -70,7 +68,8 @@ describe('retry middleware (real node:http server)', () => {
     await discard(res);
     expect(sleeps).toHaveLength(1);
     await expect(h({ method: 'PUT', url: new URL(`http://${host}/x`), body: Readable.from([Buffer.from('abc')]) })).resolves.toMatchObject({ status: 200 });
-    const host2 = await (async () => { server?.closeAllConnections(); await new Promise((r) => server!.close(r)); return serve((req) => req.socket.destroy()); })();
+    await last!.close();
+    const host2 = await serve((req) => req.socket.destroy());
     await expect(h({ method: 'PUT', url: new URL(`http://${host2}/x`), body: Readable.from([Buffer.from('abc')]) })).rejects.toMatchObject({ code: 'TRANSPORT' });
     expect(sleeps).toHaveLength(1);
   });
