@@ -64,3 +64,8 @@ export function parseChunkRange(h: string): { start: number; end: number } | und
   const end = Number(m[2]);
   return end >= start ? { start, end } : undefined;
 }
+
+/** A client-sent `X-Request-Id` when it is well-formed (1–128 of `A-Za-z0-9._:-`), else undefined. */
+export function givenRequestId(v: string | string[] | undefined): string | undefined {
+  return typeof v === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(v) ? v : undefined;
+}

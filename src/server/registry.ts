@@ -8,6 +8,7 @@ import { RegistryStorage } from '../storage/registry-storage.js';
 import type { Ctx, RegistryEvent } from './context.js';
 import { HANDLERS, WRITE_METHODS } from './dispatch.js';
 import { sendError } from './errors.js';
+import { givenRequestId } from './http.js';
 import { createLogger, type Logger } from './log.js';
 import { type Access, accessFor, matchRoute, ROUTES, type Route } from './router.js';
 import { UploadState } from './upload-state.js';
@@ -54,7 +55,7 @@ export function createRegistry(opts: RegistryOptions): RegistryHandler {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     // a request id set by the front middleware (team observe/instrument.ts) is kept, so every log line of a request shares it
-    const id = typeof req.headers['x-request-id'] === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : randomUUID();
+    const id = givenRequestId(req.headers['x-request-id']) ?? randomUUID();
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
     const qi = url.indexOf('?');

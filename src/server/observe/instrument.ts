@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StorageDriver } from '../../storage/driver/driver.js';
+import { givenRequestId } from '../http.js';
 import { matchRoute } from '../router.js';
 import { checkHealth } from './health.js';
 import type { Metrics } from './metrics.js';
 
 type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
-
-const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * The request id: a well-formed `X-Request-Id` from the client (or a proxy) is kept, else a new
@@ -15,8 +14,7 @@ const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
  * notification events of the request all carry the same id.
  */
 export function requestId(req: IncomingMessage): string {
-  const given = req.headers['x-request-id'];
-  const id = typeof given === 'string' && ID_RE.test(given) ? given : randomUUID();
+  const id = givenRequestId(req.headers['x-request-id']) ?? randomUUID();
   req.headers['x-request-id'] = id;
   return id;
 }
