@@ -1,7 +1,7 @@
 import type { StorageDriver } from '../storage/driver/driver.js';
 import { collectGarbage, type GcReport } from '../storage/gc.js';
-import type { Exclusive } from '../storage/driver/cached/redis-lock.js';
-import type { GcGuard } from '../storage/gc/guard.js';
+import type { Exclusive, Lease } from '../storage/driver/cached/redis-lock.js';
+import type { DigestGuard } from '../storage/gc/guard.js';
 import { purgeUploads } from '../storage/gc/uploads.js';
 import type { Logger } from './observe/log.js';
 import type { Metrics } from './observe/metrics.js';
@@ -9,7 +9,7 @@ import type { Metrics } from './observe/metrics.js';
 export interface MaintenanceOptions {
   /** The raw driver (GC must not touch digests through the guard). */
   driver: StorageDriver;
-  guard: GcGuard;
+  guard: DigestGuard;
   gc?: { intervalMs: number; graceMs: number; deleteUntagged: boolean; dryRun: boolean };
   uploadPurging?: { ageMs: number; intervalMs: number; dryRun: boolean };
   log: Logger;
@@ -46,17 +46,18 @@ export class Maintenance {
   async collect(): Promise<GcReport | undefined> {
     if (!this.o.gc) return undefined;
     if (!this.o.exclusive) return this.collectNow();
-    const r = await this.o.exclusive('gc', () => this.collectNow());
+    const r = await this.o.exclusive('gc', (lease) => this.collectNow(lease));
     if (r === undefined) this.o.log.debug('gc: another instance is collecting; cycle skipped');
     return r;
   }
 
-  private async collectNow(): Promise<GcReport | undefined> {
+  private async collectNow(lease?: Lease): Promise<GcReport | undefined> {
     const gc = this.o.gc;
     if (!gc) return undefined;
     const t0 = Date.now();
     try {
-      const r = await collectGarbage(this.o.driver, { guard: this.o.guard, gracePeriodMs: gc.graceMs, deleteUntagged: gc.deleteUntagged, dryRun: gc.dryRun });
+      const guard = lease && this.o.guard.fenced ? this.o.guard.fenced(lease) : this.o.guard;
+      const r = await collectGarbage(this.o.driver, { guard, gracePeriodMs: gc.graceMs, deleteUntagged: gc.deleteUntagged, dryRun: gc.dryRun });
       this.o.metrics?.gcRuns.inc({ outcome: 'ok' });
       this.o.metrics?.gcDeleted.inc(r.deleted.length);
       this.o.metrics?.gcProtected.inc(r.protected.length);

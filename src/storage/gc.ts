@@ -1,7 +1,7 @@
 import type { Digest } from '../digest/digest.js';
 import type { StorageDriver } from './driver/driver.js';
 import { paths } from './paths.js';
-import type { GcGuard } from './gc/guard.js';
+import type { DigestGuard } from './gc/guard.js';
 import { type ManifestDeletion, mark } from './gc/mark.js';
 import { isYoung, removeBlob, removeManifest } from './gc/sweep.js';
 import { layerLinks, listBlobs, listRepositoryDirs } from './gc/walk.js';
@@ -12,7 +12,7 @@ export interface GcOptions {
   /** Progress lines in distribution's wording (`<repo>: marking manifest …`, `blob eligible for deletion: …`). */
   emit?: (line: string) => void;
   /** Online mode: coordinate with requests being served (see gc/guard.ts). */
-  guard?: GcGuard;
+  guard?: DigestGuard;
   /** Online mode: never delete blobs, links or manifests written or used in the last `gracePeriodMs`. */
   gracePeriodMs?: number;
   now?: () => number;

@@ -1,3 +1,5 @@
+import type { Lease } from '../driver/cached/redis-lock.js';
+
 /**
  * Coordination between online garbage collection and the requests being served.
  *
@@ -9,7 +11,18 @@
  * check and the mark happen in one synchronous step on each side, no interleaving lets a request
  * rely on a blob that is then deleted.
  */
-export class GcGuard {
+export interface DigestGuard {
+  /** Record use of `digest`; resolves once no deletion of it is in flight (rejects if it cannot record). */
+  touch(digest: string): Promise<void> | undefined;
+  /** Run `fn` (the deletion) unless the digest was touched at or after `since` (ms, this process's clock). */
+  tryDelete(digest: string, since: number, fn: () => Promise<void>): Promise<boolean>;
+  /** Forget touches older than `before`. */
+  prune(before: number): void;
+  /** A view whose deletions also require the collector's lease to be still held (shared guards). */
+  fenced?(lease: Lease): DigestGuard;
+}
+
+export class GcGuard implements DigestGuard {
   private readonly touched = new Map<string, number>();
   private readonly deleting = new Map<string, Promise<void>>();
 

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { FileInfo, FileWriter, StorageDriver } from '../driver/driver.js';
-import type { GcGuard } from './guard.js';
+import type { DigestGuard } from './guard.js';
 
 const BLOB_RE = /\/blobs\/([a-z0-9]+)\/[0-9a-f]{2}\/([0-9a-f]+)(?:\/|$)/;
 const LINK_RE = /\/(?:_layers|_manifests\/revisions)\/([a-z0-9]+)\/([0-9a-f]+)(?:\/|$)/;
@@ -19,7 +19,7 @@ export function digestInPath(path: string): string | undefined {
  */
 export class GuardedDriver implements StorageDriver {
   readonly name: string;
-  constructor(private readonly inner: StorageDriver, private readonly guard: GcGuard) {
+  constructor(private readonly inner: StorageDriver, private readonly guard: DigestGuard) {
     this.name = inner.name;
   }
 

@@ -2,7 +2,7 @@ import type { Digest } from '../../digest/digest.js';
 import type { StorageDriver } from '../driver/driver.js';
 import { deleteIfExists } from '../links.js';
 import { paths } from '../paths.js';
-import type { GcGuard } from './guard.js';
+import type { DigestGuard } from './guard.js';
 import type { ManifestDeletion } from './mark.js';
 
 /** Whether a path was modified within the grace period (missing counts as young: leave it alone). */
@@ -25,7 +25,7 @@ export async function removeManifest(driver: StorageDriver, m: ManifestDeletion)
  * Delete one blob: its `_layers` links first (so no repository claims it), then its directory.
  * With a guard (online GC) this happens only if no request touched the digest since `since`.
  */
-export async function removeBlob(driver: StorageDriver, digest: Digest, linkedIn: string[], guard: GcGuard | undefined, since: number): Promise<boolean> {
+export async function removeBlob(driver: StorageDriver, digest: Digest, linkedIn: string[], guard: DigestGuard | undefined, since: number): Promise<boolean> {
   const run = async (): Promise<void> => {
     for (const repo of linkedIn) await deleteIfExists(driver, paths.layerLink(repo, digest).replace(/\/link$/, ''));
     await deleteIfExists(driver, paths.blobDir(digest));
