@@ -4,13 +4,19 @@ import type { RegistryEvent } from '../context.js';
 import type { Logger } from '../observe/log.js';
 import type { EndpointConfig } from './endpoint.js';
 import { type DistributionEvent, type EventSource, toDistributionEvent } from './event.js';
+import type { Redis } from 'ioredis';
+import { DiskEventQueue, type SinkQueue } from './event-queue.js';
 import { DurableQueue } from './queue.js';
+import { RedisEventQueue, type RedisQueueOptions } from './redis-queue.js';
 import { EndpointSink } from './sink.js';
 
 export interface NotifierOptions {
   endpoints: EndpointConfig[];
   /** Queue directory, e.g. `<data dir>/_dist/notify` (one subdirectory per endpoint). */
   dir: string;
+  /** With Redis configured: one shared queue per endpoint (Redis Stream + delivery lease) instead of `dir`. */
+  redis?: Redis;
+  redisQueue?: RedisQueueOptions;
   source: Omit<EventSource, 'instanceID'> & { instanceID?: string };
   log: Logger;
   onResult?: (endpoint: string, ok: boolean) => void;
@@ -22,7 +28,8 @@ function safeName(name: string): string {
 
 /**
  * Webhook notifications with a durable queue per endpoint: `publish` filters the event per
- * endpoint and writes it to each endpoint's on-disk queue before returning; sinks deliver in
+ * endpoint and writes it to each endpoint's on-disk queue before returning (with Redis: appends
+ * it to the endpoint's stream shared by every instance, asynchronously); sinks deliver in
  * order with retries. Pending events survive a crash or restart and are re-sent with the same
  * `id`, so receivers deduplicate.
  */
@@ -34,7 +41,13 @@ export class Notifier {
     this.source = { ...opts.source, instanceID: opts.source.instanceID ?? randomUUID() };
     this.sinks = opts.endpoints
       .filter((e) => !e.disabled)
-      .map((e) => new EndpointSink(e, new DurableQueue<DistributionEvent>(join(opts.dir, safeName(e.name))), opts.log, opts.onResult));
+      .map((e) => new EndpointSink(e, this.queueFor(e), opts.log, opts.onResult));
+  }
+
+  private queueFor(e: EndpointConfig): SinkQueue {
+    const onCorrupt = (at: number | string, err: Error): void => this.opts.log.error('notification queue: dropping unreadable entry', { endpoint: e.name, entry: at, error: err.message });
+    if (this.opts.redis) return new RedisEventQueue(this.opts.redis, e.name, this.opts.redisQueue, onCorrupt);
+    return new DiskEventQueue(new DurableQueue<DistributionEvent>(join(this.opts.dir, safeName(e.name))), onCorrupt);
   }
 
   /** The listening address is known only after `listen` (port 0). */
@@ -52,11 +65,11 @@ export class Notifier {
     for (const s of this.sinks) {
       if (s.cfg.ignoreActions.includes(ev.action)) continue;
       if (ev.target.mediaType && s.cfg.ignoredMediaTypes.includes(ev.target.mediaType)) continue;
+      const failed = (err: Error): void => this.opts.log.error('notification queue: cannot persist event', { endpoint: s.cfg.name, error: err.message, event: ev.id });
       try {
-        s.queue.append(ev);
-        s.notify();
+        s.queue.append(ev).then(() => s.notify(), failed);
       } catch (err) {
-        this.opts.log.error('notification queue: cannot persist event', { endpoint: s.cfg.name, error: (err as Error).message, event: ev.id });
+        failed(err as Error);
       }
     }
   }

@@ -2,23 +2,25 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../observe/log.js';
 import type { EndpointConfig } from './endpoint.js';
 import { type DistributionEvent, EVENTS_MEDIA_TYPE } from './event.js';
-import type { DurableQueue } from './queue.js';
+import type { SinkQueue } from './event-queue.js';
 
 export interface SinkStats { delivered: number; failures: number }
 
 /**
  * Delivers one endpoint's queue in order, one event per envelope: POST, and on 2xx/3xx remove
- * it from the queue; on failure retry the same event (short pauses, then `backoff` once
+ * it from the queue (on disk, or the Redis stream shared by all instances, where only the
+ * instance holding the endpoint's lease gets events to deliver); on failure retry the same event (short pauses, then `backoff` once
  * `threshold` consecutive failures are reached) — never skipping ahead, never dropping.
  */
 export class EndpointSink {
   readonly stats: SinkStats = { delivered: 0, failures: 0 };
   private wake: (() => void) | undefined;
   private stopped = false;
+  private poked = false;
   private readonly abort = new AbortController();
   private loop: Promise<void> | undefined;
 
-  constructor(readonly cfg: EndpointConfig, readonly queue: DurableQueue<DistributionEvent>, private readonly log: Logger,
+  constructor(readonly cfg: EndpointConfig, readonly queue: SinkQueue, private readonly log: Logger,
     private readonly onResult?: (endpoint: string, ok: boolean) => void) {}
 
   start(): void {
@@ -27,7 +29,8 @@ export class EndpointSink {
 
   /** New work is in the queue. */
   notify(): void {
-    this.wake?.();
+    if (this.wake) this.wake();
+    else this.poked = true; // the loop is busy (reading the queue): it must look again before idling
   }
 
   async close(): Promise<void> {
@@ -35,9 +38,14 @@ export class EndpointSink {
     this.abort.abort();
     this.wake?.();
     await this.loop;
+    await this.queue.close?.();
   }
 
   private async idle(ms?: number): Promise<void> {
+    if (this.poked) {
+      this.poked = false;
+      return;
+    }
     await new Promise<void>((resolve) => {
       this.wake = resolve;
       if (ms !== undefined) sleep(ms, undefined, { signal: this.abort.signal }).then(resolve, resolve);
@@ -67,15 +75,28 @@ export class EndpointSink {
   private async run(): Promise<void> {
     let consecutive = 0;
     while (!this.stopped) {
-      const head = this.queue.peek((seq, err) => this.log.error('notification queue: dropping unreadable entry', { endpoint: this.cfg.name, seq, error: err.message }));
-      if (!head) {
-        await this.idle();
+      let head: Awaited<ReturnType<SinkQueue['next']>>;
+      try {
+        head = await this.queue.next();
+      } catch (e) {
+        this.log.warn('notification queue unavailable', { endpoint: this.cfg.name, error: (e as Error).message });
+        await this.idle(this.queue.pollMs ?? 1000);
         continue;
       }
-      const ok = await this.post(head.item);
+      if (!head) {
+        await this.idle(this.queue.pollMs);
+        continue;
+      }
+      const release = this.queue.hold?.();
+      let ok: boolean;
+      try {
+        ok = await this.post(head.event);
+      } finally {
+        release?.();
+      }
       this.onResult?.(this.cfg.name, ok);
       if (ok) {
-        this.queue.ack(head.seq);
+        await this.queue.ack(head.id).catch((e: Error) => this.log.error('notification queue: cannot remove a delivered event', { endpoint: this.cfg.name, event: head.event.id, error: e.message }));
         this.stats.delivered++;
         consecutive = 0;
         continue;
