@@ -52,7 +52,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer & { 
   const opened = await openDriver({ dir: r.dir, s3: cfg.s3, redis: cfg.redis, blobDescriptorCache: cfg.blobDescriptorCache });
   const log = createLogger(r.logLevel);
   // auth, TLS, notifications, online GC, metrics/health (issue 5 owner: team.ts)
-  const team = await setupTeam(applyTeamFlags(cfg.team, opts.team), { dir: r.dir, log, exclusive: opened.exclusive });
+  const team = await setupTeam(applyTeamFlags(cfg.team, opts.team), { dir: r.dir, log, exclusive: opened.exclusive, redis: opened.redis });
   const schema1 = opts.schema1 ?? cfg.schema1?.enabled ?? false;
   const manifestHandlers = schema1 ? await (await import('../legacy/schema1-handlers.js')).schema1ManifestHandlers({ keyFile: cfg.schema1?.signingKeyFile }) : undefined;
   const handler = createRegistry({

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import type { Redis } from 'ioredis';
 import type { JSONWebKeySet } from 'jose';
 import { UsageError } from '../errors/errors.js';
 import type { StorageDriver } from '../storage/driver/driver.js';
 import type { Exclusive } from '../storage/driver/cached/redis-lock.js';
-import { GcGuard } from '../storage/gc/guard.js';
+import { type DigestGuard, GcGuard } from '../storage/gc/guard.js';
 import { GuardedDriver } from '../storage/gc/guarded-driver.js';
 import type { AccessController } from './auth/controller.js';
 import { HtpasswdAccessController } from './auth/htpasswd.js';
@@ -69,7 +70,7 @@ async function accessController(cfg: TeamConfig, log: Logger, scheme: string): P
 }
 
 /** Assemble auth, TLS, notifications, online GC, metrics and health from the team config. */
-export async function setupTeam(cfg: TeamConfig, ctx: { dir: string; log: CoreLogger; exclusive?: Exclusive }): Promise<Team> {
+export async function setupTeam(cfg: TeamConfig, ctx: { dir: string; log: CoreLogger; exclusive?: Exclusive; redis?: Redis }): Promise<Team> {
   const log = adaptLogger(ctx.log);
   const scheme = cfg.tls ? 'https' : 'http';
   const tls = cfg.tls ? loadTls(cfg.tls) : undefined;
@@ -83,10 +84,11 @@ export async function setupTeam(cfg: TeamConfig, ctx: { dir: string; log: CoreLo
     }
   }
   const { ac, tokenHandler } = await accessController(cfg, log, scheme);
-  const guard = new GcGuard();
+  // with Redis, several instances: touches and deletions coordinate through it (gc/redis-guard.ts)
+  const guard: DigestGuard = ctx.redis && cfg.gc ? new (await import('../storage/gc/redis-guard.js')).RedisGcGuard(ctx.redis) : new GcGuard();
   let raw: StorageDriver | undefined;
   const notifier = cfg.notifications.some((e) => !e.disabled)
-    ? new Notifier({ endpoints: cfg.notifications, dir: join(ctx.dir, '_dist', 'notify'), source: { addr: '', scheme }, log, onResult: (endpoint, ok) => metrics.notifyResults.inc({ endpoint, outcome: ok ? 'success' : 'failure' }) })
+    ? new Notifier({ endpoints: cfg.notifications, dir: join(ctx.dir, '_dist', 'notify'), redis: ctx.redis, source: { addr: '', scheme }, log, onResult: (endpoint, ok) => metrics.notifyResults.inc({ endpoint, outcome: ok ? 'success' : 'failure' }) })
     : undefined;
   if (notifier) metrics.setPendingSource(() => notifier.depth());
   let maintenance: Maintenance | undefined;

@@ -1,6 +1,7 @@
 import { UsageError } from '../../errors/errors.js';
 import { FilesystemDriver } from './filesystem.js';
 import type { StorageDriver } from './driver.js';
+import type { Redis } from 'ioredis';
 import type { Exclusive } from './cached/redis-lock.js';
 
 /** Which storage a `dist serve` instance uses, from distribution's config keys. */
@@ -21,6 +22,8 @@ export interface OpenedDriver {
   description: string;
   /** With `redis.addr`: run periodic work (online GC, upload purging) on one instance at a time. */
   exclusive?: Exclusive;
+  /** With `redis.addr`: the shared connection (notification queues, online-GC guard). */
+  redis?: Redis;
   /** Release sockets (S3 client, Redis connection). */
   close(): Promise<void>;
 }
@@ -48,6 +51,7 @@ export async function openDriver(c: DriverConfig): Promise<OpenedDriver> {
     description = c.dir;
   }
   let exclusive: Exclusive | undefined;
+  let redis: Redis | undefined;
   if (c.redis?.addr) {
     const { parseRedisConfig } = await import('./cached/redis-config.js');
     const { RedisPathCache } = await import('./cached/redis-cache.js');
@@ -55,6 +59,7 @@ export async function openDriver(c: DriverConfig): Promise<OpenedDriver> {
     const rc = parseRedisConfig(c.redis);
     const cache = new RedisPathCache(rc);
     exclusive = new RedisLock(cache.redis).exclusive;
+    redis = cache.redis;
     closers.push(() => cache.close());
     if (cacheKind === 'redis') {
       const { CachingDriver } = await import('./cached/caching-driver.js');
@@ -66,6 +71,7 @@ export async function openDriver(c: DriverConfig): Promise<OpenedDriver> {
     driver,
     description,
     exclusive,
+    redis,
     async close() {
       for (const f of closers) await f().catch(() => undefined);
     },
