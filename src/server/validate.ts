@@ -19,13 +19,18 @@ export function checkBlobDigest(d: string | undefined | null): Digest {
   return d && isTarsumDigest(d) ? (d as Digest) : parseDigest(d ?? '');
 }
 
+/** A tag (from the path or a `?tag=` parameter). */
+export function checkTag(t: string): string {
+  if (!isTag(t)) throw new RegistryError('TAG_INVALID', `invalid tag "${t.slice(0, 200)}"`, { tag: t.slice(0, 200) });
+  return t;
+}
+
 /** A manifest reference: a digest when it looks like one, else a tag. */
 export function checkReference(ref: string | undefined): { digest: Digest } | { tag: string } {
   const r = ref ?? '';
   if (isDigest(r)) return { digest: r };
   if (r.includes(':')) return { digest: parseDigest(r) };
-  if (!isTag(r)) throw new RegistryError('TAG_INVALID', `invalid tag "${r.slice(0, 200)}"`, { tag: r.slice(0, 200) });
-  return { tag: r };
+  return { tag: checkTag(r) };
 }
 
 /** Parse `n` of a paginated listing. */

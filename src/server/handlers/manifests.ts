@@ -5,8 +5,7 @@ import { MAX_MANIFEST_SIZE } from '../../storage/manifest-store.js';
 import type { Handler } from '../context.js';
 import { etagMatches, readBody, sendEmpty } from '../http.js';
 import { negotiate } from '../negotiate.js';
-import { checkName, checkReference } from '../validate.js';
-import { isTag } from '../../ref/grammar.js';
+import { checkName, checkReference, checkTag } from '../validate.js';
 
 /** `GET`/`HEAD /v2/<name>/manifests/<reference>` with Accept negotiation and `If-None-Match`. */
 export const getManifest: Handler = async ({ req, res, params, storage, emit }) => {
@@ -30,7 +29,7 @@ export const putManifest: Handler = async ({ req, res, params, query, storage, e
   const name = checkName(params.name);
   const ref = checkReference(params.reference);
   const tags = 'tag' in ref ? [ref.tag] : query.getAll('tag');
-  for (const t of tags) if (!isTag(t)) throw new RegistryError('TAG_INVALID', `invalid tag "${t.slice(0, 200)}"`, { tag: t.slice(0, 200) });
+  for (const t of tags) checkTag(t);
   const bytes = await readBody(req, MAX_MANIFEST_SIZE, () => new RegistryError('MANIFEST_TOO_BIG', `manifest exceeds ${MAX_MANIFEST_SIZE} bytes`, { limit: MAX_MANIFEST_SIZE }));
   const expected: Digest | undefined = 'digest' in ref ? ref.digest : undefined;
   const stored = await storage.manifests.put(name, bytes, req.headers['content-type'], expected, 'tag' in ref ? ref.tag : undefined);
