@@ -1,11 +1,10 @@
-import { pipeline } from 'node:stream/promises';
 import { RegistryError } from '../../errors/errors.js';
 import type { Handler } from '../context.js';
 import { etagMatches, sendEmpty } from '../http.js';
 import { parseRange } from '../range.js';
 import { checkBlobDigest, checkDigest, checkName } from '../validate.js';
 import { isTarsumDigest } from '../../digest/digest.js';
-import { limitBytes } from '../limit.js';
+import { sendBody } from '../send-body.js';
 
 /** `GET`/`HEAD /v2/<name>/blobs/<digest>`, with `Range` (206/416) and `If-None-Match` (304). */
 export const getBlob: Handler = async ({ req, res, params, storage, emit, redirect }) => {
@@ -40,7 +39,7 @@ export const getBlob: Handler = async ({ req, res, params, storage, emit, redire
   if (req.method === 'HEAD') return void res.end();
   const src = await storage.blobs.reader(digest, start);
   emit({ action: 'pull', kind: 'blob', repository: name, digest, size, mediaType: 'application/octet-stream' });
-  await pipeline(src, limitBytes(length), res);
+  await sendBody(src, length, res);
 };
 
 /** `DELETE /v2/<name>/blobs/<digest>`: unlink from the repository (202); data stays until GC. */

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, readFile, type WriteStream } from 'node:fs';
+import { close, createWriteStream, fstat, open, readFile, type Stats, type WriteStream } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as nodePath from 'node:path';
 import type { Readable } from 'node:stream';
+import { FileReader } from './file-reader.js';
 import { checkDirPath, checkPath, type FileInfo, type FileWriter, InvalidOffsetError, PathNotFoundError, type StorageDriver } from './driver.js';
 
 const isENOENT = (e: unknown): boolean => (e as NodeJS.ErrnoException)?.code === 'ENOENT' || (e as NodeJS.ErrnoException)?.code === 'ENOTDIR';
@@ -46,23 +47,22 @@ export class FilesystemDriver implements StorageDriver {
 
   async reader(path: string, offset = 0): Promise<Readable> {
     const full = this.full(path);
-    let fh: fsp.FileHandle;
+    // Callback open/fstat/close: one thread-pool hop each (fs/promises adds a FileHandle and more hops).
+    const fd = await new Promise<number>((resolve, reject) =>
+      open(full, 'r', (e, fd) => (e ? reject(isENOENT(e) ? new PathNotFoundError(path) : e) : resolve(fd))),
+    );
+    let st: Stats;
     try {
-      fh = await fsp.open(full, 'r');
+      st = await new Promise<Stats>((resolve, reject) => fstat(fd, (e, s) => (e ? reject(e) : resolve(s))));
     } catch (e) {
-      if (isENOENT(e)) throw new PathNotFoundError(path);
+      close(fd, () => undefined);
       throw e;
     }
-    const st = await fh.stat();
-    if (st.isDirectory()) {
-      await fh.close();
-      throw new PathNotFoundError(path);
+    if (st.isDirectory() || offset < 0 || offset > st.size) {
+      close(fd, () => undefined);
+      throw st.isDirectory() ? new PathNotFoundError(path) : new InvalidOffsetError(path, offset);
     }
-    if (offset < 0 || offset > st.size) {
-      await fh.close();
-      throw new InvalidOffsetError(path, offset);
-    }
-    return createReadStream('', { fd: fh, start: offset, highWaterMark: 1 << 20, autoClose: true });
+    return new FileReader(fd, offset);
   }
 
   async writer(path: string, opts: { append?: boolean } = {}): Promise<FileWriter> {
