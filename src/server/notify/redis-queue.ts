@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { DistributionEvent } from './event.js';
 import type { SinkQueue } from './event-queue.js';
@@ -38,7 +39,8 @@ export interface RedisQueueOptions {
 export class RedisEventQueue implements SinkQueue {
   readonly pollMs: number;
   private readonly leaseMs: number;
-  private readonly token = randomUUID();
+  /** Names the holder (host/pid) for operators looking at the lease key; unique per sink. */
+  private readonly token = `${hostname()}/${process.pid}/${randomUUID()}`;
   private readonly lease: string;
   private readonly stream: string;
   private len = 0;
