@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RemoteRepository } from '../../src/client/repository.js';
@@ -8,6 +7,7 @@ import { randomImage, storeImage } from '../helpers/layout-fixture.js';
 import { startDistribution, type RunningDistribution } from '../helpers/distribution.js';
 import { makeCert, startTokenIssuer, type RunningIssuer } from '../helpers/token-issuer.js';
 import { dist, note, skopeo } from './client-core-util.js';
+import { tempDir } from '../helpers/temp.js';
 
 describe('docker-registry 2.8 with htpasswd basic auth', () => {
   let reg: RunningDistribution;
@@ -15,11 +15,10 @@ describe('docker-registry 2.8 with htpasswd basic auth', () => {
   beforeAll(async () => {
     const htpasswd = execFileSync('htpasswd', ['-Bbn', 'ci', 'pa55word']).toString();
     reg = await startDistribution({ files: { htpasswd }, extraYaml: 'auth:\n  htpasswd: { realm: test, path: HTPASSWD }' });
-    home = await mkdtemp(join(tmpdir(), 'dist-cc-basic-'));
+    home = tempDir('dist-cc-basic-');
   }, 60_000);
   afterAll(async () => {
     await reg?.stop();
-    await rm(home, { recursive: true, force: true });
   });
 
   it('login --password-stdin, then tag/digest with stored creds; logout; skopeo sees the tag', async () => {
@@ -56,7 +55,7 @@ describe('docker-registry 2.8 in token mode over TLS, with our own token issuer'
   let home: string;
   let caFile: string;
   beforeAll(async () => {
-    home = await mkdtemp(join(tmpdir(), 'dist-cc-token-'));
+    home = tempDir('dist-cc-token-');
     issuer = await startTokenIssuer({ users: { ci: 'tok-pass' } });
     const tls = makeCert('registry-under-test');
     caFile = join(home, 'ca.crt');
@@ -70,7 +69,6 @@ describe('docker-registry 2.8 in token mode over TLS, with our own token issuer'
   afterAll(async () => {
     await reg?.stop();
     await issuer?.close();
-    await rm(home, { recursive: true, force: true });
   });
 
   it('pushes with --creds and --ca-file, pulls anonymously, mounts with the source scope', async () => {

@@ -1,6 +1,4 @@
 import { Readable } from 'node:stream';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RemoteRegistry } from '../../src/client/registry.js';
@@ -8,6 +6,7 @@ import { RemoteRepository } from '../../src/client/repository.js';
 import { UploadJournal } from '../../src/client/journal.js';
 import { startDistribution, type RunningDistribution } from '../helpers/distribution.js';
 import { tinyImage } from '../helpers/tiny-image.js';
+import { tempDir } from '../helpers/temp.js';
 
 async function readAll(s: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -20,11 +19,10 @@ describe('RemoteRepository against docker-registry 2.8', () => {
   let state: string;
   beforeAll(async () => {
     reg = await startDistribution();
-    state = await mkdtemp(join(tmpdir(), 'dist-state-'));
+    state = tempDir('dist-state-');
   });
   afterAll(async () => {
     await reg?.stop();
-    await rm(state, { recursive: true, force: true });
   });
 
   it('pushes blobs (monolithic and chunked) and a manifest, then reads them back', async () => {

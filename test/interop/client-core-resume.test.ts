@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import { RemoteRepository } from '../../src/client/repository.js';
 import { startDistribution, type RunningDistribution } from '../helpers/distribution.js';
 import { startFaultProxy, type Fault, type FaultProxy } from '../helpers/fault-proxy.js';
 import { note, ROOT } from './client-core-util.js';
+import { tempDir } from '../helpers/temp.js';
 
 const CHUNK = 256 * 1024;
 
@@ -38,12 +38,11 @@ describe('resumable uploads against docker-registry 2.8', () => {
   let proxy: FaultProxy | undefined;
   beforeAll(async () => {
     reg = await startDistribution();
-    work = await mkdtemp(join(tmpdir(), 'dist-cc-resume-'));
+    work = tempDir('dist-cc-resume-');
   });
   afterAll(async () => {
     await proxy?.close();
     await reg?.stop();
-    await rm(work, { recursive: true, force: true });
   });
 
   it('SIGKILL after some acknowledged chunks; the rerun sends only the remaining bytes', async () => {

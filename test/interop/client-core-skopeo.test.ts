@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RemoteRepository } from '../../src/client/repository.js';
@@ -8,6 +7,7 @@ import { parsePrettySignature } from '../../src/legacy/prettyjws.js';
 import { blob, randomImage, storeImage } from '../helpers/layout-fixture.js';
 import { startDistribution, type RunningDistribution } from '../helpers/distribution.js';
 import { dist, note, skopeo, writeLayout } from './client-core-util.js';
+import { tempDir } from '../helpers/temp.js';
 
 const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
@@ -16,11 +16,10 @@ describe('dist client commands vs docker-registry 2.8, skopeo as witness', () =>
   let work: string;
   beforeAll(async () => {
     reg = await startDistribution();
-    work = await mkdtemp(join(tmpdir(), 'dist-cc-skopeo-'));
+    work = tempDir('dist-cc-skopeo-');
   });
   afterAll(async () => {
     await reg?.stop();
-    await rm(work, { recursive: true, force: true });
   });
 
   it('an image skopeo pushed: dist digest / inspect --raw agree byte for byte with skopeo', async () => {
@@ -94,11 +93,10 @@ describe('schema 1 (signed) manifests from docker-registry 2.8', () => {
   let work: string;
   beforeAll(async () => {
     reg = await startDistribution({ extraYaml: 'compatibility:\n  schema1:\n    enabled: true' });
-    work = await mkdtemp(join(tmpdir(), 'dist-cc-s1-'));
+    work = tempDir('dist-cc-s1-');
   });
   afterAll(async () => {
     await reg?.stop();
-    await rm(work, { recursive: true, force: true });
   });
 
   it('dist digest is the JWS payload digest skopeo reports; inspect --raw serves the signed document', async () => {

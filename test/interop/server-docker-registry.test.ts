@@ -1,13 +1,13 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/distribution.js';
 import { randomImage, type RandomImage } from '../helpers/images.js';
 import { spawnServe } from '../server/spawn.js';
 import { raw } from '../server/util.js';
+import { tempDir } from '../helpers/temp.js';
 
 const run = promisify(execFile);
 const skopeo = async (...args: string[]): Promise<string> => (await run('skopeo', args, { maxBuffer: 64 << 20 })).stdout;
@@ -15,10 +15,9 @@ const skopeo = async (...args: string[]): Promise<string> => (await run('skopeo'
 let work: string;
 let img: RandomImage;
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'dist-vs-registry-'));
+  work = tempDir('dist-vs-registry-');
   img = await randomImage({ layers: 2, size: 150_000, dir: join(work, 'src'), tag: 'v1' });
 });
-afterAll(() => rm(work, { recursive: true, force: true }));
 
 interface Peer {
   host: string;

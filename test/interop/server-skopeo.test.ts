@@ -1,13 +1,13 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomImage, type RandomImage } from '../helpers/images.js';
 import { type Served, spawnServe } from '../server/spawn.js';
 import { raw } from '../server/util.js';
+import { tempDir } from '../helpers/temp.js';
 
 const run = promisify(execFile);
 const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -19,7 +19,7 @@ let host: string;
 let img: RandomImage;
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'dist-skopeo-'));
+  work = tempDir('dist-skopeo-');
   served = await spawnServe([join(work, 'data'), '--addr', '127.0.0.1:0', '--log-level', 'error']);
   host = new URL(served.url).host;
   img = await randomImage({ layers: 3, size: 200_000, dir: join(work, 'src'), tag: 'v1' });
@@ -27,7 +27,6 @@ beforeAll(async () => {
 afterAll(async () => {
   served.proc.kill('SIGTERM');
   await served.exited;
-  await rm(work, { recursive: true, force: true });
 });
 
 /** Read an OCI layout's manifest for `tag` and every blob it names. */

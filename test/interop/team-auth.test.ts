@@ -1,17 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, copyFileSync, chmodSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomImage, type RandomImage } from '../helpers/images.js';
 import { dist, sh, spawnDist, type Proc } from './team-util.js';
+import { tempDir } from '../helpers/temp.js';
 
 let work: string;
 let img: RandomImage;
 const procs: Proc[] = [];
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'dist-team-auth-'));
+  work = tempDir('dist-team-auth-');
   img = await randomImage({ layers: 2, size: 50_000, dir: join(work, 'src'), tag: 'v1' });
   execFileSync('htpasswd', ['-Bbc', join(work, 'htpasswd'), 'ci', 'ci-secret'], { stdio: 'ignore' });
   writeFileSync(join(work, 'policy.yaml'), [
@@ -25,7 +24,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const p of procs) await p.stop();
-  await rm(work, { recursive: true, force: true });
 });
 
 function htpasswdHash(user: string, pass: string): string {

@@ -1,19 +1,17 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKey, publicJwks, type SigningKey } from '../../src/server/token/keys.js';
 import { spawnDist, type Proc } from './team-util.js';
+import { tempDir } from '../helpers/temp.js';
 
 let work: string;
 const procs: Proc[] = [];
-beforeAll(async () => { work = await mkdtemp(join(tmpdir(), 'dist-team-bad-')); });
+beforeAll(async () => { work = tempDir('dist-team-bad-'); });
 afterAll(async () => {
   for (const p of procs) await p.stop();
-  await rm(work, { recursive: true, force: true });
 });
 
 const get = (url: string, authorization?: string) => fetch(url, { headers: authorization === undefined ? {} : { authorization } });

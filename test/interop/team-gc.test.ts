@@ -1,19 +1,17 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { randomImage, type RandomImage } from '../helpers/images.js';
 import { dist, dockerRegistry, eligibleBlobs, sh } from './team-util.js';
+import { tempDir } from '../helpers/temp.js';
 
 let work: string;
 let imgs: RandomImage[];
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'dist-team-gc-'));
+  work = tempDir('dist-team-gc-');
   imgs = [];
   for (let i = 0; i < 3; i++) imgs.push(await randomImage({ layers: 2, size: 20_000, dir: join(work, `src${i}`), tag: 'v1' }));
 });
-afterAll(() => rm(work, { recursive: true, force: true }));
 
 const blobFile = (data: string, d: string) => join(data, 'docker/registry/v2/blobs/sha256', d.slice(7, 9), d.slice(7), 'data');
 

@@ -1,22 +1,20 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/distribution.js';
 import { randomImage, type RandomImage } from '../helpers/images.js';
 import { dist, sh, spawnDist, type Proc } from './team-util.js';
+import { tempDir } from '../helpers/temp.js';
 
 interface Ev { id: string; action: string; timestamp: string; target: Record<string, unknown>; request: Record<string, string>; actor: Record<string, string>; source: Record<string, string> }
 
 let work: string;
 let imgs: RandomImage[];
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'dist-team-notify-'));
+  work = tempDir('dist-team-notify-');
   imgs = [await randomImage({ layers: 1, size: 20_000, dir: join(work, 'a'), tag: 'v1' }), await randomImage({ layers: 1, size: 20_000, dir: join(work, 'b'), tag: 'v2' })];
 });
-afterAll(() => rm(work, { recursive: true, force: true }));
 
 const queued = (dir: string): Ev[] => readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Ev);
 
