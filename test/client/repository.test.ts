@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { buffer as drain } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
 import { digestOf } from '../../src/digest/digest.js';
 import { RemoteRegistry } from '../../src/client/registry.js';
@@ -13,12 +14,6 @@ import { tinyImage, type TinyImage } from '../helpers/tiny-image.js';
 async function pushImage(repo: RemoteRepository, img: TinyImage, tags: string[]): Promise<void> {
   for (const b of [img.config, ...img.layers]) if (!(await repo.exists(b.desc))) await repo.push(b.desc, Readable.from([b.bytes]));
   await repo.pushManifest(img.manifest.desc, img.manifest.bytes, tags);
-}
-
-async function drain(s: Readable): Promise<Buffer> {
-  const out: Buffer[] = [];
-  for await (const c of s) out.push(c as Buffer);
-  return Buffer.concat(out);
 }
 
 describe('RemoteRepository against dist serve', () => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { buffer as readAll } from 'node:stream/consumers';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { digestOf } from '../../src/digest/digest.js';
 import { UploadJournal } from '../../src/client/journal.js';
@@ -27,12 +28,6 @@ function dyingSource(bytes: Buffer, upTo: number): Readable {
       this.destroy(new Error('killed'));
     },
   });
-}
-
-async function readAll(s: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of s) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
 }
 
 describe('blob uploads against dist serve', () => {

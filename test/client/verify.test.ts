@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { buffer as drain } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
 import { digestOf } from '../../src/digest/digest.js';
 import { RemoteRepository } from '../../src/client/repository.js';
@@ -18,12 +19,6 @@ async function lyingRegistry(routes: Record<string, { status?: number; headers?:
   });
   closers.push(s.close);
   return s.host;
-}
-
-async function drain(s: Readable): Promise<Buffer> {
-  const out: Buffer[] = [];
-  for await (const c of s) out.push(c as Buffer);
-  return Buffer.concat(out);
 }
 
 describe('verification of fetched content', () => {

@@ -1,15 +1,10 @@
 import { Readable } from 'node:stream';
+import { buffer as drain } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
 import { digestOf } from '../../src/digest/digest.js';
 import type { Target } from '../../src/content/target.js';
 import type { Descriptor } from '../../src/oci/types.js';
 import { tinyImage } from './tiny-image.js';
-
-async function drain(s: Readable): Promise<Buffer> {
-  const out: Buffer[] = [];
-  for await (const c of s) out.push(c as Buffer);
-  return Buffer.concat(out);
-}
 
 const NOT_FOUND = /UNKNOWN|NOT_FOUND|ENOENT/;
 

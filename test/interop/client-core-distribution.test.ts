@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { join } from 'node:path';
+import { buffer as readAll } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RemoteRegistry } from '../../src/client/registry.js';
 import { RemoteRepository } from '../../src/client/repository.js';
@@ -7,12 +8,6 @@ import { UploadJournal } from '../../src/client/journal.js';
 import { startDistribution, type RunningDistribution } from '../helpers/distribution.js';
 import { tinyImage } from '../helpers/tiny-image.js';
 import { tempDir } from '../helpers/temp.js';
-
-async function readAll(s: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of s) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
 
 describe('RemoteRepository against docker-registry 2.8', () => {
   let reg: RunningDistribution;

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { buffer as readAll } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestOf } from '../../src/digest/digest.js';
 import { UploadJournal } from '../../src/client/journal.js';
@@ -25,12 +26,6 @@ const slow = new Transform({ transform(c, _e, cb) { setTimeout(() => cb(null, c)
 const repo = new RemoteRepository(host, name, { chunkSize: Number(chunk), journal: new UploadJournal(state) });
 await repo.push({ mediaType: 'application/octet-stream', digest, size: Number(size) }, createReadStream(file, { highWaterMark: 32 * 1024 }).pipe(slow));
 `;
-
-async function readAll(s: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of s) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
 
 describe('resumable uploads against docker-registry 2.8', () => {
   let reg: RunningDistribution;
