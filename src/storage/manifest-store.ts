@@ -2,6 +2,7 @@ import type { Digest } from '../digest/digest.js';
 import { RegistryError } from '../errors/errors.js';
 import { parseManifest, type ParsedManifest } from '../oci/manifest.js';
 import type { BlobStore } from './blob-store.js';
+import { ContentCache } from './content-cache.js';
 import type { StorageDriver } from './driver/driver.js';
 import { deleteIfExists, listOrEmpty, readLink, writeLink } from './links.js';
 import { defaultManifestHandlers, exactBytesDigest, type ManifestHandler } from './manifest-handlers.js';
@@ -11,6 +12,9 @@ import { isDigest } from '../digest/digest.js';
 
 /** Manifests are capped at 4 MiB (distribution's maxManifestBodySize). */
 export const MAX_MANIFEST_SIZE = 4 * 1024 * 1024;
+
+/** What the content cache keeps per digest: the stored bytes, parsed once (shared: never mutate). */
+export type CachedManifest = Pick<StoredManifest, 'bytes' | 'mediaType' | 'parsed'>;
 
 export interface StoredManifest {
   digest: Digest;
@@ -28,6 +32,8 @@ export class ManifestStore {
     private readonly blobs: BlobStore,
     private readonly repoBlobs: RepoBlobs,
     handlers?: Map<string, ManifestHandler>,
+    /** Stored manifest content by digest (immutable); the revision link is still read on every get. */
+    private readonly cache = new ContentCache<CachedManifest>(),
   ) {
     this.handlers = handlers ?? defaultManifestHandlers();
   }
@@ -40,6 +46,13 @@ export class ManifestStore {
   async get(name: string, digest: Digest): Promise<StoredManifest> {
     const link = await readLink(this.driver, paths.revisionLink(name, digest));
     if (link === undefined) throw new RegistryError('MANIFEST_UNKNOWN', undefined, { digest });
+    const content = this.cache.get(link) ?? (await this.load(link, digest));
+    const render = content.parsed && this.handlers.get(content.parsed.mediaType)?.render;
+    if (render && content.parsed) return { digest, ...(await render(content.bytes, content.parsed)), parsed: content.parsed };
+    return { digest, ...content };
+  }
+
+  private async load(link: Digest, digest: Digest): Promise<CachedManifest> {
     let bytes: Buffer;
     try {
       bytes = await this.blobs.get(link);
@@ -53,9 +66,9 @@ export class ManifestStore {
     } catch {
       parsed = undefined;
     }
-    const render = parsed && this.handlers.get(parsed.mediaType)?.render;
-    if (render && parsed) return { digest, ...(await render(bytes, parsed)), parsed };
-    return { digest, bytes, mediaType: parsed?.mediaType ?? 'application/octet-stream', parsed };
+    const content = { bytes, mediaType: parsed?.mediaType ?? 'application/octet-stream', parsed };
+    this.cache.set(link, content, bytes.length);
+    return content;
   }
 
   /**
