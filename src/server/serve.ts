@@ -1,6 +1,6 @@
 import { openDriver } from '../storage/driver/from-config.js';
 import { UsageError } from '../errors/errors.js';
-import { loadConfig, type ServeConfig } from './config.js';
+import type { ServeConfig } from './config.js';
 import { listen, parseAddr, type RunningServer } from './listen.js';
 import { createLogger, type LogLevel } from './log.js';
 import { createRegistry, type RegistryOptions } from './registry.js';
@@ -40,7 +40,8 @@ export function resolveServe(opts: ServeOptions, cfg: ServeConfig = {}): Require
 
 /** Start `dist serve`: a filesystem-backed registry listening on the resolved address. */
 export async function startServe(opts: ServeOptions): Promise<RunningServer & { dir: string; banner?: string[] }> {
-  const cfg = opts.config ? await loadConfig(opts.config) : {};
+  // yaml (and the config schema) load only with --config
+  const cfg = opts.config ? await (await import('./config.js')).loadConfig(opts.config) : {};
   const r = resolveServe(opts, cfg);
   let addr: { host: string; port: number };
   try {

@@ -9,9 +9,6 @@ import type { Exclusive } from '../storage/driver/cached/redis-lock.js';
 import { type DigestGuard, GcGuard } from '../storage/gc/guard.js';
 import { GuardedDriver } from '../storage/gc/guarded-driver.js';
 import type { AccessController } from './auth/controller.js';
-import { HtpasswdAccessController } from './auth/htpasswd.js';
-import { TokenAccessController } from './auth/token.js';
-import { parseCertBundle, trustedKeyResolver } from './auth/trust.js';
 import type { RegistryEvent } from './context.js';
 import { listen, parseAddr, type RunningServer } from './listen.js';
 import type { Logger as CoreLogger } from './log.js';
@@ -20,12 +17,10 @@ import { Notifier } from './notify/notifier.js';
 import { startDebugServer } from './observe/debug-server.js';
 import { instrument } from './observe/instrument.js';
 import { adaptLogger, type Logger } from './observe/log.js';
-import { Metrics } from './observe/metrics.js';
+import type { Metrics } from './observe/metrics.js';
 import type { AuthHook, RegistryHandler } from './registry.js';
 import type { TeamConfig } from './team-config.js';
 import { listenTls, loadTls } from './tls.js';
-import { publicJwks } from './token/keys.js';
-import { setupIssuer } from './token/setup.js';
 
 export interface Team {
   /** Wrap the storage driver (online GC guard) before building the registry. */
@@ -36,7 +31,8 @@ export interface Team {
   listen(handler: RegistryHandler, addr: { host: string; port: number }): Promise<RunningServer>;
   /** Extra lines for the startup banner (debug address, token endpoint…). */
   banner: string[];
-  metrics: Metrics;
+  /** Prometheus metrics, kept only when they can be read (`http.debug.prometheus`): prom-client is not even loaded otherwise. */
+  metrics?: Metrics;
   maintenance?: Maintenance;
   notifier?: Notifier;
   close(): Promise<void>;
@@ -45,13 +41,16 @@ export interface Team {
 async function accessController(cfg: TeamConfig, log: Logger, scheme: string): Promise<{ ac?: AccessController; tokenHandler?: (req: IncomingMessage, res: ServerResponse) => Promise<void> }> {
   const a = cfg.auth;
   if (!a) return {};
+  // Each kind loads its own modules (bcryptjs; jose; yaml): a start-up without auth loads none.
   if (a.kind === 'htpasswd') {
+    const { HtpasswdAccessController } = await import('./auth/htpasswd.js');
     try {
       return { ac: await HtpasswdAccessController.create({ realm: a.realm, path: a.path, anonymousPull: a.anonymousPull, log }) };
     } catch (e) {
       throw new UsageError(`config: auth.htpasswd.path: cannot read ${a.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
   }
+  const [{ TokenAccessController }, { parseCertBundle, trustedKeyResolver }] = await Promise.all([import('./auth/token.js'), import('./auth/trust.js')]);
   if (a.kind === 'token') {
     let jwks: JSONWebKeySet | undefined;
     try {
@@ -63,6 +62,7 @@ async function accessController(cfg: TeamConfig, log: Logger, scheme: string): P
     if (a.rootcertbundle && roots.length === 0) throw new UsageError(`config: auth.token.rootcertbundle: no certificate in ${a.rootcertbundle}`);
     return { ac: new TokenAccessController({ realm: a.realm, service: a.service, issuers: a.issuers, keys: trustedKeyResolver({ roots, jwks }), anonymousPull: a.anonymousPull, log }) };
   }
+  const [{ setupIssuer }, { publicJwks }] = await Promise.all([import('./token/setup.js'), import('./token/keys.js')]);
   const s = setupIssuer({ policyPath: a.policy, keyPath: a.key, certPath: a.certificate, issuer: a.issuer, service: a.service, ttlMs: a.ttlMs, log });
   const realm = a.realm ?? ((req: IncomingMessage) => `${scheme}://${req.headers.host ?? 'localhost'}/token`);
   const ac = new TokenAccessController({ realm, service: a.service, issuers: [a.issuer], keys: trustedKeyResolver({ jwks: await publicJwks(s.key) }), anonymousPull: a.anonymousPull, log });
@@ -74,7 +74,7 @@ export async function setupTeam(cfg: TeamConfig, ctx: { dir: string; log: CoreLo
   const log = adaptLogger(ctx.log);
   const scheme = cfg.tls ? 'https' : 'http';
   const tls = cfg.tls ? loadTls(cfg.tls) : undefined;
-  const metrics = new Metrics();
+  const metrics = cfg.debug?.prometheus ? new (await import('./observe/metrics.js')).Metrics() : undefined;
   let debugAddr: { host: string; port: number } | undefined;
   if (cfg.debug) {
     try {
@@ -88,18 +88,20 @@ export async function setupTeam(cfg: TeamConfig, ctx: { dir: string; log: CoreLo
   const guard: DigestGuard = ctx.redis && cfg.gc ? new (await import('../storage/gc/redis-guard.js')).RedisGcGuard(ctx.redis) : new GcGuard();
   let raw: StorageDriver | undefined;
   const notifier = cfg.notifications.some((e) => !e.disabled)
-    ? new Notifier({ endpoints: cfg.notifications, dir: join(ctx.dir, '_dist', 'notify'), redis: ctx.redis, source: { addr: '', scheme }, log, onResult: (endpoint, ok) => metrics.notifyResults.inc({ endpoint, outcome: ok ? 'success' : 'failure' }) })
+    ? new Notifier({ endpoints: cfg.notifications, dir: join(ctx.dir, '_dist', 'notify'), redis: ctx.redis, source: { addr: '', scheme }, log, onResult: (endpoint, ok) => metrics?.notifyResults.inc({ endpoint, outcome: ok ? 'success' : 'failure' }) })
     : undefined;
-  if (notifier) metrics.setPendingSource(() => notifier.depth());
+  if (notifier) metrics?.setPendingSource(() => notifier.depth());
   let maintenance: Maintenance | undefined;
   const closers: Array<() => Promise<void>> = [];
   const banner: string[] = [];
 
   const onEvent = (e: RegistryEvent): void => {
-    metrics.events.inc({ action: e.action, kind: e.kind });
-    if (e.kind === 'blob' && (e.action === 'push' || e.action === 'mount')) {
-      metrics.uploads.inc();
-      metrics.uploadBytes.inc(e.size ?? 0);
+    if (metrics) {
+      metrics.events.inc({ action: e.action, kind: e.kind });
+      if (e.kind === 'blob' && (e.action === 'push' || e.action === 'mount')) {
+        metrics.uploads.inc();
+        metrics.uploadBytes.inc(e.size ?? 0);
+      }
     }
     notifier?.publish(e);
   };

@@ -5,15 +5,15 @@ import { serveHealth } from './instrument.js';
 import type { Metrics } from './metrics.js';
 
 /** `http.debug.addr`: `/debug/health` and Prometheus metrics at `metricsPath` (none when undefined). */
-export async function startDebugServer(opts: { host: string; port: number; metrics: Metrics; driver: StorageDriver; metricsPath?: string }): Promise<{ server: Server; url: string; close(): Promise<void> }> {
-  const metricsPath = opts.metricsPath;
+export async function startDebugServer(opts: { host: string; port: number; metrics?: Metrics; driver: StorageDriver; metricsPath?: string }): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+  const { metricsPath, metrics } = opts;
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { Allow: 'GET, HEAD' }).end();
     if (path === '/debug/health') return void serveHealth(opts.driver, res);
-    if (metricsPath !== undefined && path === metricsPath) {
-      opts.metrics.registry.metrics().then(
-        (text) => res.writeHead(200, { 'Content-Type': opts.metrics.registry.contentType }).end(text),
+    if (metricsPath !== undefined && path === metricsPath && metrics) {
+      metrics.registry.metrics().then(
+        (text) => res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text),
         (e: unknown) => res.writeHead(500).end(String(e)),
       );
       return;

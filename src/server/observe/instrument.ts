@@ -30,9 +30,9 @@ export async function serveHealth(driver: StorageDriver, res: ServerResponse): P
  * Wrap the registry handler: count requests by route/method/status, duration, bytes in (body
  * chunks as the HTTP parser pushes them into the request stream, counted without consuming
  * them) and out (socket bytes written), and answer `/debug/health` on the main address too (as
- * distribution does).
+ * distribution does). Without `metrics` (not exposed) only the request id and health remain.
  */
-export function instrument(handler: NodeHandler, metrics: Metrics, driver: StorageDriver): NodeHandler {
+export function instrument(handler: NodeHandler, metrics: Metrics | undefined, driver: StorageDriver): NodeHandler {
   return (req, res) => {
     const id = requestId(req);
     res.setHeader('X-Request-Id', id);
@@ -42,6 +42,7 @@ export function instrument(handler: NodeHandler, metrics: Metrics, driver: Stora
       void serveHealth(driver, res);
       return;
     }
+    if (!metrics) return handler(req, res);
     const route = matchRoute(path)?.route.name ?? 'unknown';
     const method = req.method ?? 'GET';
     const sock = req.socket;
