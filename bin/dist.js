@@ -7,6 +7,11 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
   process.stdout.write(`${pkg.version}\n`);
 } else {
+  // undici parses HTTP with llhttp compiled to WebAssembly; V8's optimizing compile of it costs ~35 MiB
+  // of transient memory (peak RSS of a one-request command: 96 -> 62 MiB with Liftoff only) and no
+  // measurable CPU on pull/push (the parser only frames bodies).
+  const { setFlagsFromString } = await import('node:v8');
+  setFlagsFromString('--liftoff-only');
   const { main } = await import('../build/cli/main.js');
   try {
     process.exitCode = await main(process.argv);
