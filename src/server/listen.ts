@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { UsageError } from '../errors/errors.js';
 import { type Bound, bind } from './bind.js';
 import type { RegistryHandler } from './registry.js';
+import { applyIdleTimeout, SERVER_TIMEOUTS } from './timeouts.js';
 
 export interface RunningServer extends Bound {
   server: Server;
@@ -19,8 +20,9 @@ export function parseAddr(addr: string): { host: string; port: number } {
  * Listen with a plain `node:http` server. A TLS ClientHello (skopeo tries https first) is a parse
  * error for this connection only: it gets a 400 and is closed, the server carries on.
  */
-export async function listen(handler: RegistryHandler, addr: { host: string; port: number }): Promise<RunningServer> {
-  const server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000 }, handler);
+export async function listen(handler: RegistryHandler, addr: { host: string; port: number }, opts: { idleTimeoutMs?: number } = {}): Promise<RunningServer> {
+  const server = createServer({ ...SERVER_TIMEOUTS }, handler);
+  applyIdleTimeout(server, opts.idleTimeoutMs);
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     handler.log.log('debug', 'client error', { error: err.code ?? err.message });
     if (socket.writable && !socket.destroyed) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');

@@ -3,6 +3,7 @@ import { createServer, type Server as HttpsServer, type ServerOptions } from 'no
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { UsageError } from '../errors/errors.js';
 import { type Bound, bind } from './bind.js';
+import { applyIdleTimeout, SERVER_TIMEOUTS } from './timeouts.js';
 
 /** `http.tls` (distribution's keys). */
 export interface TlsConfig {
@@ -59,7 +60,8 @@ export async function listenTls(
   tls: ServerOptions,
   onClientError?: (err: NodeJS.ErrnoException) => void,
 ): Promise<Bound & { server: HttpsServer }> {
-  const server = createServer({ ...tls, requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000 }, handler);
+  const server = createServer({ ...tls, ...SERVER_TIMEOUTS }, handler);
+  applyIdleTimeout(server);
   server.on('tlsClientError', (err: NodeJS.ErrnoException) => onClientError?.(err));
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     onClientError?.(err);

@@ -11,6 +11,8 @@ export interface StartOptions extends Partial<Omit<RegistryOptions, 'driver'>> {
   /** Data directory (rootdirectory); a fresh temp dir by default (removed on close). */
   dir?: string;
   driver?: StorageDriver;
+  /** Close connections idle this long (the listener's default is minutes). */
+  idleTimeoutMs?: number;
 }
 
 export interface TestRegistry {
@@ -31,12 +33,12 @@ afterAll(() => Promise.all([...open].map((r) => r.close())));
 
 /** Start an in-process `dist serve` on 127.0.0.1, port 0 (filesystem driver in a temp dir by default). */
 export async function startRegistry(opts: StartOptions = {}): Promise<TestRegistry> {
-  const { dir: givenDir, driver: givenDriver, ...rest } = opts;
+  const { dir: givenDir, driver: givenDriver, idleTimeoutMs, ...rest } = opts;
   const ownDir = !givenDir && !givenDriver;
   const dir = givenDir ?? (givenDriver ? '' : tempDir('dist-registry-'));
   const driver = givenDriver ?? new FilesystemDriver(dir);
   const handler = createRegistry({ log: createLogger('silent'), ...rest, driver });
-  const running = await listen(handler, { host: '127.0.0.1', port: 0 });
+  const running = await listen(handler, { host: '127.0.0.1', port: 0 }, { idleTimeoutMs });
   const reg: TestRegistry = {
     url: running.url,
     host: running.host,
