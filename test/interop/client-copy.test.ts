@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,8 @@ import { OciLayout } from '../../src/content/layout/oci-layout.js';
 import { blobName } from '../../src/content/layout/paths.js';
 import { startDistribution, type RunningDistribution } from '../helpers/distribution.js';
 import { randomImage, randomIndex, storeImage, type FixtureImage } from '../helpers/layout-fixture.js';
-import { makeCert, startTokenIssuer, type RunningIssuer } from '../helpers/token-issuer.js';
+import type { RunningIssuer } from '../helpers/token-issuer.js';
+import { startTokenDistribution, type TokenDistribution } from '../helpers/token-distribution.js';
 import { dist, note, skopeo } from './client-core-util.js';
 
 const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -190,21 +191,14 @@ describe('dist push/pull/copy against docker-registry 2.8 in token mode (TLS, ow
   let issuer: RunningIssuer;
   let work: string;
   let caFile: string;
+  let peer: TokenDistribution | undefined;
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'dist-interop-token-'));
-    issuer = await startTokenIssuer({ users: { ci: 'tok-pass' } });
-    const tls = makeCert('registry-under-test');
-    caFile = join(work, 'ca.crt');
-    await writeFile(caFile, tls.certPem);
-    reg = await startDistribution({
-      files: { 'tls.crt': tls.certPem, 'tls.key': tls.keyPem, 'token-root.pem': issuer.cert.certPem },
-      httpYaml: '  tls: { certificate: DIR/tls.crt, key: DIR/tls.key }',
-      extraYaml: `auth:\n  token: { realm: "${issuer.realm}", service: ${issuer.service}, issuer: ${issuer.issuer}, rootcertbundle: DIR/token-root.pem }`,
-    });
+    peer = await startTokenDistribution(work, { ci: 'tok-pass' });
+    ({ reg, issuer, caFile } = peer);
   }, 60_000);
   afterAll(async () => {
-    await reg?.stop();
-    await issuer?.close();
+    await peer?.stop();
     await rm(work, { recursive: true, force: true });
   });
 

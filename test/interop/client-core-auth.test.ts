@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RemoteRepository } from '../../src/client/repository.js';
 import { randomImage, storeImage } from '../helpers/layout-fixture.js';
 import { startDistribution, type RunningDistribution } from '../helpers/distribution.js';
-import { makeCert, startTokenIssuer, type RunningIssuer } from '../helpers/token-issuer.js';
+import type { RunningIssuer } from '../helpers/token-issuer.js';
+import { startTokenDistribution, type TokenDistribution } from '../helpers/token-distribution.js';
 import { dist, note, skopeo } from './client-core-util.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -54,21 +55,14 @@ describe('docker-registry 2.8 in token mode over TLS, with our own token issuer'
   let issuer: RunningIssuer;
   let home: string;
   let caFile: string;
+  let peer: TokenDistribution | undefined;
   beforeAll(async () => {
     home = tempDir('dist-cc-token-');
-    issuer = await startTokenIssuer({ users: { ci: 'tok-pass' } });
-    const tls = makeCert('registry-under-test');
-    caFile = join(home, 'ca.crt');
-    await writeFile(caFile, tls.certPem);
-    reg = await startDistribution({
-      files: { 'tls.crt': tls.certPem, 'tls.key': tls.keyPem, 'token-root.pem': issuer.cert.certPem },
-      httpYaml: '  tls: { certificate: DIR/tls.crt, key: DIR/tls.key }',
-      extraYaml: `auth:\n  token: { realm: "${issuer.realm}", service: ${issuer.service}, issuer: ${issuer.issuer}, rootcertbundle: DIR/token-root.pem }`,
-    });
+    peer = await startTokenDistribution(home, { ci: 'tok-pass' });
+    ({ reg, issuer, caFile } = peer);
   }, 60_000);
   afterAll(async () => {
-    await reg?.stop();
-    await issuer?.close();
+    await peer?.stop();
   });
 
   it('pushes with --creds and --ca-file, pulls anonymously, mounts with the source scope', async () => {
