@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { utimesSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Digest } from '../../src/digest/digest.js';
 import type { StorageDriver } from '../../src/storage/driver/driver.js';
 import { FilesystemDriver } from '../../src/storage/driver/filesystem.js';
@@ -14,24 +13,11 @@ import { RedisGcGuard } from '../../src/storage/gc/redis-guard.js';
 import { paths } from '../../src/storage/paths.js';
 import { tempDir } from '../helpers/temp.js';
 import { blobExists, putBlob } from '../team/gc-fixture.js';
-import { type RedisPeer, startRedis } from './peers/redis.js';
+import { sharedRedis } from './peers/redis-fixture.js';
 
 // Two "instances" = two Redis connections and two guards over one shared filesystem data dir.
-let redis: RedisPeer;
-const conns: Redis[] = [];
-const conn = (): Redis => {
-  const c = new Redis({ host: '127.0.0.1', port: redis.port, lazyConnect: true });
-  conns.push(c);
-  return c;
-};
+const { conn } = sharedRedis();
 
-beforeAll(async () => {
-  redis = await startRedis();
-}, 120_000);
-afterAll(async () => {
-  for (const c of conns) c.disconnect();
-  await redis?.stop();
-});
 
 /** The collector's raw driver, calling `before(path)` ahead of every stat and delete (to interleave the other instance). */
 function hooked(inner: StorageDriver, hooks: { stat?: (p: string) => Promise<void>; del?: (p: string) => Promise<void> }): StorageDriver {

@@ -1,28 +1,13 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DistributionEvent } from '../../src/server/notify/event.js';
 import { RedisEventQueue } from '../../src/server/notify/redis-queue.js';
-import { type RedisPeer, startRedis } from './peers/redis.js';
+import { sharedRedis } from './peers/redis-fixture.js';
 
 // Two "instances" = two connections, each with its own queue object for the same endpoint.
-let redis: RedisPeer;
-const conns: Redis[] = [];
-const conn = (): Redis => {
-  const c = new Redis({ host: '127.0.0.1', port: redis.port, lazyConnect: true });
-  conns.push(c);
-  return c;
-};
+const { conn } = sharedRedis();
 const ev = (id: string): DistributionEvent => ({
   id, timestamp: new Date().toISOString(), action: 'push', target: { repository: 'r' },
   request: { id: 'q', addr: '', host: '', method: 'PUT', useragent: '' }, actor: {}, source: { addr: 'x', instanceID: 'i' },
-});
-
-beforeAll(async () => {
-  redis = await startRedis();
-}, 120_000);
-afterAll(async () => {
-  for (const c of conns) c.disconnect();
-  await redis?.stop();
 });
 
 describe('RedisEventQueue (shared notification queue)', () => {
