@@ -1,5 +1,6 @@
 import type { CopyEvent } from '../copy/events.js';
 import type { GlobalOptions } from './options.js';
+import { humanSize } from '../client/summary.js';
 
 /** Where a command's progress and result go: TTY bars, plain lines, JSON lines, or nothing. */
 export interface Reporter {
@@ -11,17 +12,9 @@ export interface Reporter {
   close(): void;
 }
 
-/** `1.5 MiB` */
+/** `1.5 MiB` (rates are fractional: rounded to whole bytes first). */
 export function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const u = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = -1;
-  do {
-    v /= 1024;
-    i++;
-  } while (v >= 1024 && i < u.length - 1);
-  return `${v.toFixed(1)} ${u[i]}`;
+  return humanSize(Math.round(n));
 }
 
 export const short = (d: string): string => d.slice(d.indexOf(':') + 1, d.indexOf(':') + 13);
