@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +10,8 @@ import { randomImage, randomIndex, storeImage, type FixtureImage } from '../help
 import type { RunningIssuer } from '../helpers/token-issuer.js';
 import { startTokenDistribution, type TokenDistribution } from '../helpers/token-distribution.js';
 import { dist, note, skopeo } from './client-core-util.js';
+import { digestOf as sha } from '../../src/digest/digest.js';
 
-const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const lines = (s: string): Array<Record<string, unknown>> => s.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
 const result = (s: string): Record<string, unknown> => lines(s).find((o) => o.type === 'result') ?? {};
 const count = (s: string, type: string): number => lines(s).filter((o) => o.type === type).length;

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,8 +7,8 @@ import { blob, randomImage, storeImage } from '../helpers/layout-fixture.js';
 import { startDistribution, type RunningDistribution } from '../helpers/distribution.js';
 import { dist, note, skopeo, writeLayout } from './client-core-util.js';
 import { tempDir } from '../helpers/temp.js';
+import { digestOf as sha } from '../../src/digest/digest.js';
 
-const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 describe('dist client commands vs docker-registry 2.8, skopeo as witness', () => {
   let reg: RunningDistribution;

@@ -1,25 +1,21 @@
-import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FixtureImage, randomImage } from '../helpers/layout-fixture.js';
 import { type CephS3, startCeph } from './peers/ceph.js';
 import { type DistInstance, s3Config, startDist } from './peers/dist-serve.js';
 import { type RegistryS3, startRegistryS3 } from './peers/docker-registry-s3.js';
 import { writeLayout } from './peers/oci-layout.js';
+import { digestOf as sha } from '../../src/digest/digest.js';
+import { skopeo } from './peers/skopeo.js';
 
-const run = promisify(execFile);
 const MiB = 1024 * 1024;
 const BUCKET = 'compat';
 let ceph: CephS3;
 let reg: RegistryS3;
 let dist: DistInstance;
 let work: string;
-const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-const skopeo = async (...args: string[]): Promise<string> => (await run('skopeo', args, { timeout: 120_000, maxBuffer: 16 * MiB })).stdout;
 
 async function pushVia(host: string, img: FixtureImage, repo: string, tag: string): Promise<void> {
   const src = join(work, `src-${repo.replaceAll('/', '_')}-${tag}`);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { type CephS3, startCeph } from './peers/ceph.js';
 import { type DistInstance, s3Config, startDist } from './peers/dist-serve.js';
 import { writeLayout } from './peers/oci-layout.js';
 import { type RedisPeer, startRedis } from './peers/redis.js';
+import { digestOf as sha } from '../../src/digest/digest.js';
 
 const run = promisify(execFile);
 const MiB = 1024 * 1024;
@@ -19,7 +20,6 @@ let ceph: CephS3;
 let redis: RedisPeer;
 let work: string;
 const inst: Record<'A' | 'B' | 'C', DistInstance> = {} as Record<'A' | 'B' | 'C', DistInstance>;
-const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 async function skopeo(...args: string[]): Promise<string> {
   const r = await run('skopeo', args, { timeout: 120_000, maxBuffer: 16 * MiB });

@@ -8,9 +8,9 @@ import { randomImage, type RandomImage } from '../helpers/images.js';
 import { spawnServe } from '../server/spawn.js';
 import { raw } from '../server/util.js';
 import { tempDir } from '../helpers/temp.js';
+import { skopeo } from './peers/skopeo.js';
 
 const run = promisify(execFile);
-const skopeo = async (...args: string[]): Promise<string> => (await run('skopeo', args, { maxBuffer: 64 << 20 })).stdout;
 
 let work: string;
 let img: RandomImage;

@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -8,10 +7,10 @@ import { randomImage, type RandomImage } from '../helpers/images.js';
 import { type Served, spawnServe } from '../server/spawn.js';
 import { raw } from '../server/util.js';
 import { tempDir } from '../helpers/temp.js';
+import { digestOf as sha } from '../../src/digest/digest.js';
+import { skopeo } from './peers/skopeo.js';
 
 const run = promisify(execFile);
-const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-const skopeo = async (...args: string[]): Promise<string> => (await run('skopeo', args, { maxBuffer: 64 << 20 })).stdout;
 
 let work: string;
 let served: Served;
