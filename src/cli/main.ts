@@ -36,7 +36,7 @@ export function buildProgram(): Command {
     .option('--ca-file <file>', 'extra CA certificates (PEM) to trust')
     .option('--creds <user:pass>', 'registry credentials (overrides config.json / auth.json)')
     .addOption(new Option('--jobs <n>', 'parallel blob transfers').default(4).argParser(parsePositiveInt))
-    .addOption(new Option('--chunk-size <size>', 'upload chunk size (e.g. 16M); blobs up to this size go in one request').default(16 * 1024 * 1024, '16M').argParser(parseSize))
+    .addOption(new Option('--chunk-size <size>', 'upload in PATCH chunks of this size, each acknowledged (e.g. 16M); default: blobs up to 16M in one request, larger ones streamed in one PATCH').argParser(parseSize))
     .option('--json', 'machine-readable output: one JSON object per line on stdout')
     .option('-q, --quiet', 'no progress output')
     .option('-v, --verbose', 'log HTTP requests to stderr (secrets redacted)')

@@ -8,7 +8,7 @@ export interface GlobalOptions {
   caFile?: string;
   creds?: string;
   jobs: number;
-  chunkSize: number;
+  chunkSize?: number;
   json?: boolean;
   quiet?: boolean;
   verbose?: boolean;

@@ -4,7 +4,7 @@ import { DigestMismatchError, RegistryError, SizeMismatchError, UsageError } fro
 import { isManifestType } from '../oci/mediatypes.js';
 import type { Descriptor } from '../oci/types.js';
 import { formatReference, parseReference, type Reference } from '../ref/reference.js';
-import { MAX_MANIFEST_BYTES, type FetchOptions, type Located, type Mounter, type PushOptions, type Target } from '../content/target.js';
+import { MAX_MANIFEST_BYTES, type FetchOptions, type Located, type Mounter, type PushOptions, type Target, type VerifiesUploads } from '../content/target.js';
 import { readCapped } from '../transport/types.js';
 import { BlobClient } from './blobs.js';
 import type { RepoContext } from './context.js';
@@ -13,12 +13,15 @@ import { UploadJournal } from './journal.js';
 import { ManifestClient, type FetchedManifest } from './manifests.js';
 import { listReferrers } from './referrers.js';
 import { listTagPages, listTags, type PageOptions } from './tags.js';
-import { DEFAULT_CHUNK_SIZE, uploadBlob } from './uploads.js';
+import { uploadBlob } from './uploads.js';
 
 export interface RepositoryOptions extends ClientOptions {
   /** Share one HTTP client (connections, token cache) between repositories. */
   client?: RegistryClient;
-  /** Upload chunk size; blobs up to it go in one request (default 16 MiB). */
+  /**
+   * Upload in acknowledged PATCH chunks of this size (blobs up to it go in one PUT). Unset: blobs
+   * up to 16 MiB in one PUT, larger ones in one streamed PATCH (resumable all the same).
+   */
   chunkSize?: number;
   /** Resumable-upload journal; `false` disables it (default: under the user's state dir). */
   journal?: UploadJournal | false;
@@ -28,12 +31,14 @@ export interface RepositoryOptions extends ClientOptions {
  * A repository on a V2/OCI registry as a `Target` (and `Mounter`): blobs, manifests, tags,
  * referrers. Split by endpoint family: `blobs`, `manifests`, and the list helpers.
  */
-export class RemoteRepository implements Target, Mounter, Located {
+export class RemoteRepository implements Target, Mounter, Located, VerifiesUploads {
+  /** The registry checks the digest of every blob upload (`PUT ?digest=`). */
+  readonly verifiesUploads = true;
   readonly client: RegistryClient;
   readonly blobs: BlobClient;
   readonly manifests: ManifestClient;
   readonly context: RepoContext;
-  readonly chunkSize: number;
+  readonly chunkSize: number | undefined;
   readonly journal: UploadJournal | undefined;
   /** Manifests pushed by this instance, so `tag()` after `push()` needs no GET. */
   private readonly pushed = new Map<string, { bytes: Buffer; mediaType: string }>();
@@ -43,7 +48,7 @@ export class RemoteRepository implements Target, Mounter, Located {
     this.context = { registry, repository, origin: this.client.origin(registry), send: this.client.handler };
     this.blobs = new BlobClient(this.context);
     this.manifests = new ManifestClient(this.context);
-    this.chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    this.chunkSize = opts.chunkSize;
     this.journal = opts.journal === false ? undefined : opts.journal ?? new UploadJournal();
   }
 

@@ -11,10 +11,15 @@ import type { UploadJournal } from './journal.js';
 import { routes, withQuery } from './routes.js';
 import { isLostUpload, newestLocation, nextOffset, uploadStatus, type UploadPosition } from './upload-status.js';
 
-export const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
+/** Blobs up to this size go in one PUT (held in memory, so a lost session can be resent). */
+export const MONOLITHIC_MAX = 16 * 1024 * 1024;
 
 export interface BlobUploadOptions {
-  /** Blobs up to this size go in one PUT; larger ones in PATCH chunks of this size. */
+  /**
+   * Unset: blobs up to MONOLITHIC_MAX go in one PUT, larger ones in one streamed PATCH (what
+   * docker, skopeo and crane do). Set: blobs up to this size go in one PUT, larger ones in PATCH
+   * chunks of this size, each acknowledged before the next is sent.
+   */
   chunkSize?: number;
   /** Where acknowledged chunks are recorded so a later run can resume. */
   journal?: UploadJournal;
@@ -30,6 +35,9 @@ export interface BlobUploadOptions {
 
 /** Raised inside the upload loop when the session can no longer continue. */
 class LostUploadError extends TransportError {}
+
+/** A streamed PATCH broke off: the source is re-opened and the upload resumes where the registry says. */
+class InterruptedStreamError extends TransportError {}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const OCTET = 'application/octet-stream';
@@ -102,7 +110,7 @@ function sliceList(list: Buffer[], offset: number): Buffer[] {
 
 /** Chunked upload from `pos` to the end: PATCH with Content-Range, newest Location each time. */
 async function chunked(ctx: RepoContext, desc: Descriptor, reader: ChunkReader, start: UploadPosition, o: BlobUploadOptions): Promise<void> {
-  const chunkSize = Math.max(o.chunkSize ?? DEFAULT_CHUNK_SIZE, start.minChunk ?? 0);
+  const chunkSize = Math.max(o.chunkSize ?? MONOLITHIC_MAX, start.minChunk ?? 0);
   let pos = start;
   let failures = 0;
   const record = async (): Promise<void> => {
@@ -171,9 +179,76 @@ async function chunked(ctx: RepoContext, desc: Descriptor, reader: ChunkReader, 
   throw err;
 }
 
+/**
+ * The rest of the blob (from `start`) in one PATCH whose body streams from the source: no
+ * per-chunk round trips and nothing buffered beyond the socket. The session is journaled before
+ * the first byte goes out, so a killed run resumes from what the registry reports (`GET` status);
+ * a connection lost mid-way raises InterruptedStreamError and uploadBlob continues the same way.
+ * A fresh upload sends no Content-Range (a streamed upload, as docker does); a resumed one does.
+ */
+async function streamed(ctx: RepoContext, desc: Descriptor, reader: ChunkReader, start: UploadPosition, o: BlobUploadOptions): Promise<void> {
+  const from = start.offset;
+  let pos = start;
+  await o.journal?.save({ registry: ctx.registry, repository: ctx.repository, digest: desc.digest, size: desc.size, location: pos.location.href, offset: from });
+  if (from < desc.size) {
+    let sent = 0;
+    let overrun = false;
+    async function* rest(): AsyncGenerator<Buffer> {
+      for (;;) {
+        const list = await reader.readList(4 * 1024 * 1024);
+        if (!list.length) return;
+        for (const b of list) {
+          sent += b.length;
+          if (from + sent > desc.size) {
+            overrun = true;
+            throw new SizeMismatchError(desc.size, from + sent, desc.digest);
+          }
+          o.onProgress?.(from + sent);
+          yield b;
+        }
+      }
+    }
+    const headers: Record<string, string> = { 'content-type': OCTET, 'content-length': String(desc.size - from) };
+    if (from > 0) headers['content-range'] = `${from}-${desc.size - 1}`;
+    let res: HttpResponse;
+    try {
+      res = await ctx.send({ method: 'PATCH', url: pos.location, body: Readable.from(rest(), { objectMode: false }), retry: false, scopes: pushScopes(ctx), signal: o.signal, headers });
+    } catch (err) {
+      if (overrun) throw new SizeMismatchError(desc.size, desc.size + 1, desc.digest);
+      if (sent < desc.size - from && (await reader.atEnd().catch(() => false))) throw new SizeMismatchError(desc.size, from + sent, desc.digest);
+      if (o.signal?.aborted || !isNetworkError(err)) throw err;
+      throw new InterruptedStreamError(`upload ${desc.digest}: connection lost after ${from + sent} of ${desc.size} bytes`, { cause: err });
+    }
+    if (res.status !== 202 && res.status !== 204) {
+      if (isRetryableStatus(res.status)) {
+        await discard(res);
+        throw new InterruptedStreamError(`upload ${desc.digest}: HTTP ${res.status} while streaming`);
+      }
+      throw await responseError(res, `upload ${desc.digest}`, 'BLOB_UPLOAD_UNKNOWN');
+    }
+    await discard(res);
+    const off = nextOffset(header(res, 'range'), 1) ?? desc.size;
+    pos = { location: newestLocation(res, pos.location), offset: off };
+    if (off !== desc.size) throw new InterruptedStreamError(`upload ${desc.digest}: registry has ${off} of ${desc.size} bytes after the stream`);
+    await o.journal?.save({ registry: ctx.registry, repository: ctx.repository, digest: desc.digest, size: desc.size, location: pos.location.href, offset: off });
+  }
+  if (!(await reader.atEnd())) throw new SizeMismatchError(desc.size, desc.size + 1, desc.digest);
+  const res = await finish(ctx, desc, pos, undefined, o.signal);
+  if (res.status === 201 || res.status === 204) return void (await discard(res));
+  const err = await responseError(res, `upload ${desc.digest}`, 'BLOB_UPLOAD_UNKNOWN');
+  if (res.status === 404 && (await blobPresent(ctx, desc))) return;
+  throw err;
+}
+
+/** The registry refused the bytes themselves: resuming that session would only fail again. */
+function isRejectedContent(err: unknown): boolean {
+  const code = (err as { code?: string })?.code;
+  return code === 'DIGEST_INVALID' || code === 'SIZE_INVALID' || err instanceof SizeMismatchError;
+}
+
 /** One pass: resume from the journal when the registry agrees, else start a new session. */
 async function attempt(ctx: RepoContext, desc: Descriptor, reader: ChunkReader, o: BlobUploadOptions, resume: boolean): Promise<void> {
-  const chunkSize = o.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const chunkSize = o.chunkSize ?? MONOLITHIC_MAX;
   let pos: UploadPosition | undefined;
   const entry = resume ? await o.journal?.get(ctx.registry, ctx.repository, desc.digest) : undefined;
   if (entry && entry.size === desc.size) {
@@ -191,12 +266,14 @@ async function attempt(ctx: RepoContext, desc: Descriptor, reader: ChunkReader, 
     pos = await startUpload(ctx, o.signal);
     if (desc.size <= Math.max(chunkSize, pos.minChunk ?? 0)) return monolithic(ctx, desc, reader, pos, o);
   }
-  return chunked(ctx, desc, reader, pos, o);
+  return o.chunkSize ? chunked(ctx, desc, reader, pos, o) : streamed(ctx, desc, reader, pos, o);
 }
 
 /**
- * Upload a blob: monolithic up to `chunkSize`, else chunked with a resumable journal. When the
- * registry loses the session, the blob restarts cleanly from `reopen()` (at most `maxRestarts` times).
+ * Upload a blob: monolithic when small, else streamed (or chunked, with `chunkSize`) with a
+ * resumable journal. When a stream breaks off, the source is re-opened and the upload continues
+ * from what the registry has; when the registry loses the session, the blob restarts cleanly from
+ * `reopen()` (at most `maxRestarts` times in all).
  */
 export async function uploadBlob(ctx: RepoContext, desc: Descriptor, body: Readable, o: BlobUploadOptions = {}): Promise<void> {
   let source = body;
@@ -209,10 +286,12 @@ export async function uploadBlob(ctx: RepoContext, desc: Descriptor, body: Reada
       return;
     } catch (err) {
       reader.close();
+      const interrupted = err instanceof InterruptedStreamError;
       const lost = err instanceof LostUploadError || isLostUpload(err);
-      if (lost) await o.journal?.delete(ctx.registry, ctx.repository, desc.digest);
-      if (!lost || !o.reopen || restarts >= (o.maxRestarts ?? 2)) throw err;
-      resume = false;
+      if (lost || isRejectedContent(err)) await o.journal?.delete(ctx.registry, ctx.repository, desc.digest);
+      if (!(lost || interrupted) || !o.reopen || restarts >= (o.maxRestarts ?? (interrupted ? 5 : 2))) throw err;
+      resume = interrupted;
+      if (interrupted) await sleep(Math.min(4000, 100 * 2 ** restarts));
       source = await o.reopen();
     }
   }

@@ -20,6 +20,16 @@ export interface FetchOptions {
    * the partial bytes it already has first). Implementations that cannot seek must throw.
    */
   offset?: number;
+  /**
+   * false: the consumer checks the bytes itself (a registry verifies the digest of every blob
+   * upload), so a local source need not hash them a second time. Sources may verify anyway.
+   */
+  verify?: boolean;
+}
+
+/** Optional capability: the destination verifies every blob's digest itself (a registry's upload `PUT ?digest=`). */
+export interface VerifiesUploads {
+  readonly verifiesUploads: true;
 }
 
 export interface Pusher {

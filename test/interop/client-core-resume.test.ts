@@ -97,4 +97,27 @@ describe('resumable uploads against docker-registry 2.8', () => {
     expect(posts).toBe(2);
     expect(reopened).toBe(1);
   });
+
+  it('a streamed PATCH (no --chunk-size) dropped mid-way completes in the same run', async () => {
+    await proxy?.close();
+    let patches = 0;
+    const ranges: Array<string | undefined> = [];
+    proxy = await startFaultProxy(reg.host, (req): Fault => {
+      if (req.method !== 'PATCH') return { kind: 'pass' };
+      ranges.push(req.headers['content-range'] as string | undefined);
+      return ++patches === 1 ? { kind: 'cut', afterBytes: 6 * 1024 * 1024 } : { kind: 'pass' };
+    });
+    const bytes = randomBytes(20 * 1024 * 1024 + 17);
+    const digest = digestOf(bytes);
+    let reopened = 0;
+    const repo = new RemoteRepository(proxy.host, 'res/stream', { journal: new UploadJournal(join(work, 'state3')) });
+    await repo.push({ mediaType: 'application/octet-stream', digest, size: bytes.length }, Readable.from([bytes]), { reopen: async () => { reopened++; return Readable.from([bytes]); } });
+    const posts = proxy.log.filter((l) => l.method === 'POST').length;
+    note('streamed PATCH dropped', `PATCHes=${patches} content-ranges=${JSON.stringify(ranges)} sessions=${posts} reopened=${reopened} PATCH bytes=${proxy.bytesFor('PATCH')} for ${bytes.length}`);
+    expect(ranges[0]).toBeUndefined();
+    expect(reopened).toBe(1);
+    expect(patches).toBeGreaterThanOrEqual(2);
+    expect(proxy.bytesFor('PATCH')).toBeLessThanOrEqual(bytes.length + 6 * 1024 * 1024);
+    expect(digestOf(await readAll(await repo.fetch({ mediaType: 'application/octet-stream', digest, size: bytes.length })))).toBe(digest);
+  });
 });
