@@ -109,6 +109,15 @@ export function vmHWM(pid) {
   } catch { return NaN; }
 }
 
+/** CPU time (user+sys, all threads) a running process has used so far, in seconds; NaN when unreadable. */
+export function cpuSeconds(pid) {
+  try {
+    const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime in clock ticks (USER_HZ = 100 on Linux)
+  } catch { return NaN; }
+}
+
 /** One GET; resolves to the status code, or 0 when the connection failed. */
 export function httpStatus(url, timeoutMs = 1000, headers = {}) {
   return new Promise((resolve) => {

@@ -1,11 +1,11 @@
 // Start docker-registry or dist serve on 127.0.0.1:<free port> over a data directory; stop them by PID.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, startProcess, stopProcess, waitReady, vmHWM } from './proc.mjs';
+import { cpuSeconds, freePort, startProcess, stopProcess, waitReady, vmHWM } from './proc.mjs';
 
 /**
  * kind: 'docker-registry' | 'dist'. `tools` holds resolved binaries ({ dockerRegistry, distBin }).
- * Resolves to { kind, host, url, readyMs, pid, hwm(), stop() } once GET /v2/ answers.
+ * Resolves to { kind, host, url, readyMs, pid, hwm(), cpu(), stop() } once GET /v2/ answers.
  */
 export async function startServer(kind, dataDir, { workDir, tools }) {
   mkdirSync(dataDir, { recursive: true });
@@ -42,6 +42,7 @@ export async function startServer(kind, dataDir, { workDir, tools }) {
   return {
     kind, host, url: `http://${host}`, readyMs, pid: child.pid, logFile,
     hwm: () => vmHWM(child.pid),
+    cpu: () => cpuSeconds(child.pid),
     stop: () => stopProcess(child),
   };
 }
