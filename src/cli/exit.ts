@@ -26,6 +26,7 @@ export function exitCodeFor(err: unknown): number {
       case 'DENIED':
         return Exit.AUTH;
       case 'DIGEST_INVALID':
+      case 'SIZE_INVALID':
       case 'MANIFEST_UNVERIFIED':
         return Exit.VERIFY;
       case 'NAME_INVALID':

@@ -6,6 +6,8 @@ export class ChunkReader {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private done = false;
+  /** The source's error: every later read rethrows it (a failed source is not a short one). */
+  private failed: unknown;
   /** Bytes handed out or skipped so far. */
   position = 0;
 
@@ -14,8 +16,15 @@ export class ChunkReader {
   }
 
   private async fill(n: number): Promise<void> {
+    if (this.failed !== undefined) throw this.failed;
     while (this.pendingBytes < n && !this.done) {
-      const r = await this.it.next();
+      let r: IteratorResult<unknown>;
+      try {
+        r = await this.it.next();
+      } catch (e) {
+        this.failed = e ?? new Error('source failed');
+        throw this.failed;
+      }
       if (r.done) {
         this.done = true;
         break;

@@ -20,7 +20,8 @@ export interface RepositoryOptions extends ClientOptions {
   client?: RegistryClient;
   /**
    * Upload in acknowledged PATCH chunks of this size (blobs up to it go in one PUT). Unset: blobs
-   * up to 16 MiB in one PUT, larger ones in one streamed PATCH (resumable all the same).
+   * up to 16 MiB in one PUT, larger ones in one streamed PATCH, which resumes where the registry
+   * kept the bytes of a broken request (dist serve does; docker-registry 2.8 restarts the blob).
    */
   chunkSize?: number;
   /** Resumable-upload journal; `false` disables it (default: under the user's state dir). */

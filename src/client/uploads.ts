@@ -39,7 +39,19 @@ class LostUploadError extends TransportError {}
 /** A streamed PATCH broke off: the source is re-opened and the upload resumes where the registry says. */
 class InterruptedStreamError extends TransportError {}
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(t);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 const OCTET = 'application/octet-stream';
 
 function pushScopes(ctx: RepoContext): string[] {
@@ -89,7 +101,7 @@ async function monolithic(ctx: RepoContext, desc: Descriptor, reader: ChunkReade
     } catch (err) {
       if (attempt >= 3 || !(isNetworkError(err) || isLostUpload(err))) throw err;
       if (await blobPresent(ctx, desc)) return;
-      await sleep(200 * attempt);
+      await sleep(200 * attempt, o.signal);
       pos = await startUpload(ctx, o.signal);
     }
   }
@@ -137,7 +149,7 @@ async function chunked(ctx: RepoContext, desc: Descriptor, reader: ChunkReader, 
         });
       } catch (err) {
         if (!isNetworkError(err) || ++failures > 5) throw err;
-        await sleep(Math.min(4000, 100 * 2 ** failures));
+        await sleep(Math.min(4000, 100 * 2 ** failures), o.signal);
         const st = await uploadStatus(ctx, pos.location, from === 1 ? 1 : 0, o.signal);
         if (!st) throw new LostUploadError(`upload ${desc.digest}: session lost after a network error`, { cause: err });
         pos = st;
@@ -155,7 +167,7 @@ async function chunked(ctx: RepoContext, desc: Descriptor, reader: ChunkReader, 
         // busy or failing registry: wait (Retry-After when given), then ask where the upload stands
         await discard(res);
         const wait = parseRetryAfter(header(res, 'retry-after'), Date.now()) ?? Math.min(4000, 100 * 2 ** failures);
-        await sleep(Math.min(wait, 30_000));
+        await sleep(Math.min(wait, 30_000), o.signal);
         const st = await uploadStatus(ctx, newestLocation(res, pos.location), from === 1 ? 1 : 0, o.signal);
         if (!st) throw new LostUploadError(`upload ${desc.digest}: session lost after HTTP ${res.status}`);
         pos = st;
@@ -193,9 +205,16 @@ async function streamed(ctx: RepoContext, desc: Descriptor, reader: ChunkReader,
   if (from < desc.size) {
     let sent = 0;
     let overrun = false;
+    let sourceError: unknown;
     async function* rest(): AsyncGenerator<Buffer> {
       for (;;) {
-        const list = await reader.readList(4 * 1024 * 1024);
+        let list: Buffer[];
+        try {
+          list = await reader.readList(4 * 1024 * 1024);
+        } catch (e) {
+          sourceError = e;
+          throw e;
+        }
         if (!list.length) return;
         for (const b of list) {
           sent += b.length;
@@ -215,6 +234,12 @@ async function streamed(ctx: RepoContext, desc: Descriptor, reader: ChunkReader,
       res = await ctx.send({ method: 'PATCH', url: pos.location, body: Readable.from(rest(), { objectMode: false }), retry: false, scopes: pushScopes(ctx), signal: o.signal, headers });
     } catch (err) {
       if (overrun) throw new SizeMismatchError(desc.size, desc.size + 1, desc.digest);
+      // A source that failed (a dropped download feeding a copy) is re-opened like a broken
+      // upload; any other source error is the answer. Only a source that ended cleanly is short.
+      if (sourceError !== undefined) {
+        if (isNetworkError(sourceError) && !o.signal?.aborted) throw new InterruptedStreamError(`upload ${desc.digest}: the source failed after ${from + sent} bytes`, { cause: sourceError });
+        throw sourceError;
+      }
       if (sent < desc.size - from && (await reader.atEnd().catch(() => false))) throw new SizeMismatchError(desc.size, from + sent, desc.digest);
       if (o.signal?.aborted || !isNetworkError(err)) throw err;
       throw new InterruptedStreamError(`upload ${desc.digest}: connection lost after ${from + sent} of ${desc.size} bytes`, { cause: err });
@@ -291,7 +316,7 @@ export async function uploadBlob(ctx: RepoContext, desc: Descriptor, body: Reada
       if (lost || isRejectedContent(err)) await o.journal?.delete(ctx.registry, ctx.repository, desc.digest);
       if (!(lost || interrupted) || !o.reopen || restarts >= (o.maxRestarts ?? (interrupted ? 5 : 2))) throw err;
       resume = interrupted;
-      if (interrupted) await sleep(Math.min(4000, 100 * 2 ** restarts));
+      if (interrupted) await sleep(Math.min(4000, 100 * 2 ** restarts), o.signal);
       source = await o.reopen();
     }
   }

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Ingester, Located, Mounter, ReadOnlyTarget, Target, VerifiesUploads } from '../content/target.js';
 import { CopyError, DigestMismatchError, RegistryError, SizeMismatchError } from '../errors/errors.js';
+import { VerifyingStream } from '../digest/digester.js';
 import type { Descriptor } from '../oci/types.js';
 import { PROGRESS_INTERVAL_MS, type OnEvent } from './events.js';
 
@@ -102,9 +103,9 @@ function isTransient(e: unknown): boolean {
  */
 const destinationVerifies = (dst: unknown): boolean => (dst as Partial<VerifiesUploads>).verifiesUploads === true;
 
-/** The registry refused the bytes as not matching the digest: the source copy is what is wrong. */
+/** The registry refused the bytes as not matching the digest (only meaningful when nobody hashed them on the way). */
 function rejectedAsCorrupt(e: unknown): boolean {
-  return e instanceof RegistryError && (e.code === 'DIGEST_INVALID' || e.code === 'SIZE_INVALID');
+  return e instanceof RegistryError && e.code === 'DIGEST_INVALID';
 }
 
 /** One fetch (from `offset`) piped into the destination; errors come back as CopyError with the side. */
@@ -138,7 +139,9 @@ async function transferOnce(ctx: BlobCopyContext, desc: Descriptor, offset: numb
     });
   } catch (e) {
     body.destroy();
-    if (unverified && rejectedAsCorrupt(e)) {
+    // The source skipped its own check (a local layout): a digest the registry refuses means the
+    // local copy is damaged. A source that verified anyway (a registry) is not to blame.
+    if (unverified && !(body instanceof VerifyingStream) && rejectedAsCorrupt(e)) {
       throw new CopyError('source', `${desc.digest}: the content does not match its digest (the registry computed another and refused it); the source copy of this blob is damaged`, { cause: e });
     }
     throw wrap(sideOf(e, sourceFailed), desc, e);

@@ -31,10 +31,20 @@ if (typeof DispatcherBase.prototype.request !== 'function') Object.assign(Dispat
  */
 export const SOCKET_READ_BYTES = 512 * 1024;
 
+/** Reads smaller than this are copied out, so a small read never pins a whole read buffer. */
+const SMALL_READ_BYTES = 64 * 1024;
+
+/** A read buffer whose bytes were copied out, handed to the next read (see largeReadConnector). */
+let spare: Buffer | undefined;
+
 /**
- * Plain-HTTP sockets read into a fresh buffer per read (each read's bytes are handed on as they
- * are, so a buffer is never reused while undici or a consumer still holds a view of it). TLS
- * sockets keep node's own reads: TLS records are 16 KiB whatever buffer is offered.
+ * Plain-HTTP sockets read into SOCKET_READ_BYTES buffers. A large read is handed on as a view
+ * of its buffer, and that buffer is never reused (undici or a consumer may still hold the view);
+ * a small read is copied out and its buffer serves the next read, so a slow consumer of a
+ * trickling body holds about the bytes it was sent, not 512 KiB per read. (Node calls the
+ * buffer function right after the callback of the same socket, so `spare` cannot cross sockets
+ * while still in use.) TLS sockets keep node's own reads: TLS records are 16 KiB whatever the
+ * buffer.
  */
 function largeReadConnector(connect: Record<string, unknown>): import('undici').buildConnector.connector {
   const tls = buildConnector(connect);
@@ -42,9 +52,16 @@ function largeReadConnector(connect: Record<string, unknown>): import('undici').
     ...connect,
     // typed by undici as connect options without `onread`, which net.connect accepts and undici passes on
     ...({ onread: {
-      buffer: () => Buffer.allocUnsafe(SOCKET_READ_BYTES),
+      buffer: (): Buffer => {
+        const b = spare ?? Buffer.allocUnsafe(SOCKET_READ_BYTES);
+        spare = undefined;
+        return b;
+      },
       callback(this: import('node:net').Socket, n: number, buf: Buffer): boolean {
-        return this.push(buf.subarray(0, n));
+        if (n >= SMALL_READ_BYTES) return this.push(buf.subarray(0, n));
+        const ok = this.push(Buffer.from(buf.subarray(0, n)));
+        spare = buf;
+        return ok;
       },
     } } as object),
   });

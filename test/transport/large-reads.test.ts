@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -45,5 +46,33 @@ describe('plain-HTTP large socket reads', () => {
     // keep-alive: four requests did not need four connections
     expect(ports.size).toBeLessThan(4);
     await dispatcher.close();
+  });
+
+  it('small reads do not pin a read buffer each (a trickling body, a paused consumer)', async () => {
+    // The server is another process, so its 1,400-byte writes arrive as separate small reads
+    // while this process holds the body unread. With one 512 KiB buffer pinned per read this
+    // grew by ~45 MiB; copied out, by ~0.1 MiB.
+    const child = spawn(process.execPath, ['-e', `
+      const s = require('node:http').createServer((req, res) => {
+        res.writeHead(200, { 'content-length': String(400 * 1400) });
+        let i = 0;
+        const tick = () => { if (i++ === 400) return void res.end(); res.write(Buffer.alloc(1400, 7), () => setTimeout(tick, 1)); };
+        tick();
+      }).listen(0, '127.0.0.1', () => console.log(s.address().port));`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const port = await new Promise<number>((r) => child.stdout!.once('data', (d: Buffer) => r(Number(String(d).trim()))));
+      const dispatcher = createDispatcher();
+      const res = await undiciHandler(dispatcher)({ method: 'GET', url: new URL(`http://127.0.0.1:${port}/`), headers: {} });
+      const before = process.memoryUsage().arrayBuffers;
+      await new Promise((r) => setTimeout(r, 1200));
+      const grew = process.memoryUsage().arrayBuffers - before;
+      let n = 0;
+      for await (const chunk of res.body as AsyncIterable<Buffer>) n += chunk.length;
+      expect(n).toBe(400 * 1400);
+      expect(grew).toBeLessThan(8 * 1024 * 1024);
+      await dispatcher.close();
+    } finally {
+      child.kill();
+    }
   });
 });
