@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { rootCertificates } from 'node:tls';
 import type { Agent as UndiciAgent, Dispatcher } from 'undici';
 import { TransportError, UsageError } from '../errors/errors.js';
+import { largeReads } from './large-reads.js';
 import type { Handler, HttpRequest, HttpResponse } from './types.js';
 
 export interface TlsOptions {
@@ -21,50 +22,11 @@ const buildConnector = requireUndici('undici/lib/core/connect') as typeof import
 const DispatcherBase = requireUndici('undici/lib/dispatcher/dispatcher') as { prototype: Partial<Dispatcher> };
 if (typeof DispatcherBase.prototype.request !== 'function') Object.assign(DispatcherBase.prototype, requireUndici('undici/lib/api'));
 
-/**
- * How much one read of a plain-HTTP socket may take. Node reads sockets 64 KiB at a time, and
- * every read is a trip through undici's parser and the body stream: a 1 GiB pull was ~16,000 of
- * them, which cost more CPU than hashing the bytes. Reading into 512 KiB buffers (the socket's
- * documented `onread` option) makes that ~2,000. Measured on loopback, 4 parallel GETs of
- * 256 MiB blobs from docker-registry: discarding the bodies 1.14 -> 0.71-0.84 s wall; `dist
- * pull` of those 1 GiB 1.97-2.25 -> 1.78-1.84 s (1 MiB reads: no faster, peak RSS +50 MB).
- */
-export const SOCKET_READ_BYTES = 512 * 1024;
-
-/** Reads smaller than this are copied out, so a small read never pins a whole read buffer. */
-const SMALL_READ_BYTES = 64 * 1024;
-
-/** A read buffer whose bytes were copied out, handed to the next read (see largeReadConnector). */
-let spare: Buffer | undefined;
-
-/**
- * Plain-HTTP sockets read into SOCKET_READ_BYTES buffers. A large read is handed on as a view
- * of its buffer, and that buffer is never reused (undici or a consumer may still hold the view);
- * a small read is copied out and its buffer serves the next read, so a slow consumer of a
- * trickling body holds about the bytes it was sent, not 512 KiB per read. (Node calls the
- * buffer function right after the callback of the same socket, so `spare` cannot cross sockets
- * while still in use.) TLS sockets keep node's own reads: TLS records are 16 KiB whatever the
- * buffer.
- */
+/** Plain-HTTP sockets read 512 KiB at a time (see large-reads.ts); TLS sockets keep node's own reads. */
 function largeReadConnector(connect: Record<string, unknown>): import('undici').buildConnector.connector {
   const tls = buildConnector(connect);
-  const plain = buildConnector({
-    ...connect,
-    // typed by undici as connect options without `onread`, which net.connect accepts and undici passes on
-    ...({ onread: {
-      buffer: (): Buffer => {
-        const b = spare ?? Buffer.allocUnsafe(SOCKET_READ_BYTES);
-        spare = undefined;
-        return b;
-      },
-      callback(this: import('node:net').Socket, n: number, buf: Buffer): boolean {
-        if (n >= SMALL_READ_BYTES) return this.push(buf.subarray(0, n));
-        const ok = this.push(Buffer.from(buf.subarray(0, n)));
-        spare = buf;
-        return ok;
-      },
-    } } as object),
-  });
+  // typed by undici as connect options without `onread`, which net.connect accepts and undici passes on
+  const plain = buildConnector({ ...connect, ...({ onread: largeReads() } as object) });
   return (opts, cb) => (opts.protocol === 'https:' ? tls(opts, cb) : plain(opts, cb));
 }
 

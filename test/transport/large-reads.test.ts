@@ -3,7 +3,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDispatcher, SOCKET_READ_BYTES, undiciHandler } from '../../src/transport/base.js';
+import { createDispatcher, undiciHandler } from '../../src/transport/base.js';
+import { SOCKET_READ_BYTES } from '../../src/transport/large-reads.js';
 
 // Plain-HTTP sockets read up to SOCKET_READ_BYTES at a time (node's default is 64 KiB): fewer,
 // larger body chunks, and every byte still arrives intact, across keep-alive responses too.
