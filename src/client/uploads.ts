@@ -84,6 +84,21 @@ async function blobPresent(ctx: RepoContext, desc: Descriptor): Promise<boolean>
   }
 }
 
+/** All bytes are with the registry: check the source has nothing more, then `PUT ?digest=`. */
+async function complete(ctx: RepoContext, desc: Descriptor, reader: ChunkReader, pos: UploadPosition, signal?: AbortSignal): Promise<void> {
+  if (!(await reader.atEnd())) throw new SizeMismatchError(desc.size, desc.size + 1, desc.digest);
+  const res = await finish(ctx, desc, pos, undefined, signal);
+  if (res.status === 201 || res.status === 204) return void (await discard(res));
+  const err = await responseError(res, `upload ${desc.digest}`, 'BLOB_UPLOAD_UNKNOWN');
+  if (res.status === 404 && (await blobPresent(ctx, desc))) return;
+  throw err;
+}
+
+/** Record where the upload of `desc` stands, so a later run can resume it. */
+async function journal(ctx: RepoContext, desc: Descriptor, pos: UploadPosition, o: BlobUploadOptions): Promise<void> {
+  await o.journal?.save({ registry: ctx.registry, repository: ctx.repository, digest: desc.digest, size: desc.size, location: pos.location.href, offset: pos.offset });
+}
+
 /** Small blob: POST then one PUT with the whole body; a lost session restarts from the buffer. */
 async function monolithic(ctx: RepoContext, desc: Descriptor, reader: ChunkReader, first: UploadPosition, o: BlobUploadOptions): Promise<void> {
   const buf = await reader.read(desc.size);
@@ -126,7 +141,7 @@ async function chunked(ctx: RepoContext, desc: Descriptor, reader: ChunkReader, 
   let pos = start;
   let failures = 0;
   const record = async (): Promise<void> => {
-    await o.journal?.save({ registry: ctx.registry, repository: ctx.repository, digest: desc.digest, size: desc.size, location: pos.location.href, offset: pos.offset });
+    await journal(ctx, desc, pos, o);
     o.onProgress?.(pos.offset);
   };
   while (pos.offset < desc.size) {
@@ -183,12 +198,7 @@ async function chunked(ctx: RepoContext, desc: Descriptor, reader: ChunkReader, 
       throw await responseError(res, `upload ${desc.digest}`, 'BLOB_UPLOAD_UNKNOWN');
     }
   }
-  if (!(await reader.atEnd())) throw new SizeMismatchError(desc.size, desc.size + 1, desc.digest);
-  const res = await finish(ctx, desc, pos, undefined, o.signal);
-  if (res.status === 201 || res.status === 204) return void (await discard(res));
-  const err = await responseError(res, `upload ${desc.digest}`, 'BLOB_UPLOAD_UNKNOWN');
-  if (res.status === 404 && (await blobPresent(ctx, desc))) return;
-  throw err;
+  return complete(ctx, desc, reader, pos, o.signal);
 }
 
 /**
@@ -201,7 +211,7 @@ async function chunked(ctx: RepoContext, desc: Descriptor, reader: ChunkReader, 
 async function streamed(ctx: RepoContext, desc: Descriptor, reader: ChunkReader, start: UploadPosition, o: BlobUploadOptions): Promise<void> {
   const from = start.offset;
   let pos = start;
-  await o.journal?.save({ registry: ctx.registry, repository: ctx.repository, digest: desc.digest, size: desc.size, location: pos.location.href, offset: from });
+  await journal(ctx, desc, pos, o);
   if (from < desc.size) {
     let sent = 0;
     let overrun = false;
@@ -255,14 +265,9 @@ async function streamed(ctx: RepoContext, desc: Descriptor, reader: ChunkReader,
     const off = nextOffset(header(res, 'range'), 1) ?? desc.size;
     pos = { location: newestLocation(res, pos.location), offset: off };
     if (off !== desc.size) throw new InterruptedStreamError(`upload ${desc.digest}: registry has ${off} of ${desc.size} bytes after the stream`);
-    await o.journal?.save({ registry: ctx.registry, repository: ctx.repository, digest: desc.digest, size: desc.size, location: pos.location.href, offset: off });
+    await journal(ctx, desc, pos, o);
   }
-  if (!(await reader.atEnd())) throw new SizeMismatchError(desc.size, desc.size + 1, desc.digest);
-  const res = await finish(ctx, desc, pos, undefined, o.signal);
-  if (res.status === 201 || res.status === 204) return void (await discard(res));
-  const err = await responseError(res, `upload ${desc.digest}`, 'BLOB_UPLOAD_UNKNOWN');
-  if (res.status === 404 && (await blobPresent(ctx, desc))) return;
-  throw err;
+  return complete(ctx, desc, reader, pos, o.signal);
 }
 
 /** The registry refused the bytes themselves: resuming that session would only fail again. */

@@ -1,16 +1,15 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OciLayout } from '../../src/content/layout/oci-layout.js';
 import { blobName, partialName } from '../../src/content/layout/paths.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
-import { randomImage, storeImage, type FixtureImage } from '../helpers/layout-fixture.js';
-import { buildOnce, dist, eventsOf, resultOf, spawnDist } from './helpers.js';
+import type { TestRegistry } from '../helpers/registry.js';
+import type { FixtureImage } from '../helpers/layout-fixture.js';
+import { envFor as envForIn, oneLayerSetup } from './one-layer.js';
+import { dist, eventsOf, resultOf, spawnDist } from './helpers.js';
 
 const CHUNK = 256 * 1024;
 let reg: TestRegistry;
@@ -20,18 +19,13 @@ let layoutDir: string;
 const big = () => img.layers[0]!;
 
 beforeAll(async () => {
-  buildOnce();
-  reg = await startRegistry();
-  work = await mkdtemp(join(tmpdir(), 'dist-resume-'));
-  img = await randomImage({ layers: 1, size: 8 * CHUNK + 1000 });
-  layoutDir = join(work, 'layout');
-  await storeImage(await OciLayout.open(layoutDir), img.blobs, 'v1');
+  ({ reg, work, img, layoutDir } = await oneLayerSetup('dist-resume-', 8 * CHUNK + 1000));
 }, 180_000);
 afterAll(async () => {
   await reg?.close();
 });
 
-const envFor = (name: string): NodeJS.ProcessEnv => ({ DIST_STATE_DIR: join(work, name, 'state'), DOCKER_CONFIG: join(work, name, 'docker') });
+const envFor = (name: string): NodeJS.ProcessEnv => envForIn(work, name);
 
 async function blobDigestOnRegistry(repo: string): Promise<string> {
   const res = await fetch(`${reg.url}/v2/${repo}/blobs/${big().desc.digest}`);

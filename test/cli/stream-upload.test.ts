@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
-import { cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OciLayout } from '../../src/content/layout/oci-layout.js';
 import { blobName } from '../../src/content/layout/paths.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
-import { randomImage, storeImage, type FixtureImage } from '../helpers/layout-fixture.js';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
-import { buildOnce, dist, eventsOf, spawnDist } from './helpers.js';
+import type { FixtureImage } from '../helpers/layout-fixture.js';
+import type { TestRegistry } from '../helpers/registry.js';
+import { envFor as envForIn, oneLayerSetup } from './one-layer.js';
+import { dist, eventsOf, spawnDist } from './helpers.js';
 
 // Without --chunk-size, a blob above 16 MiB goes in ONE streamed PATCH (as docker, skopeo and
 // crane push) and is still resumable: the session is journaled before the first byte, and the
@@ -21,18 +20,13 @@ const big = () => img.layers[0]!;
 const size = (): number => big().desc.size;
 
 beforeAll(async () => {
-  buildOnce();
-  reg = await startRegistry();
-  work = await mkdtemp(join(tmpdir(), 'dist-stream-'));
-  img = await randomImage({ layers: 1, size: 20 * 1024 * 1024 });
-  layoutDir = join(work, 'layout');
-  await storeImage(await OciLayout.open(layoutDir), img.blobs, 'v1');
+  ({ reg, work, img, layoutDir } = await oneLayerSetup('dist-stream-', 20 * 1024 * 1024));
 }, 180_000);
 afterAll(async () => {
   await reg?.close();
 });
 
-const envFor = (name: string): NodeJS.ProcessEnv => ({ DIST_STATE_DIR: join(work, name, 'state'), DOCKER_CONFIG: join(work, name, 'docker') });
+const envFor = (name: string): NodeJS.ProcessEnv => envForIn(work, name);
 const isBigUpload = (method: string, path: string): boolean => method === 'PATCH' && path.includes('/blobs/uploads/');
 
 async function registryDigest(repo: string, digest: string): Promise<string | number> {
