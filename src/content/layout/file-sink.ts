@@ -1,0 +1,35 @@
+import { writeSync } from 'node:fs';
+import { Writable } from 'node:stream';
+
+/** Write all of `chunk` at the file's current position (writeSync may write less than asked). */
+function writeAll(fd: number, chunk: Uint8Array): void {
+  for (let done = 0; done < chunk.length; ) done += writeSync(fd, chunk, done, chunk.length - done);
+}
+
+/**
+ * The end of a download: a Writable that writes each chunk to `fd` synchronously. A blob arrives
+ * in ~512 KiB socket reads; handing each to libuv's thread pool (what fs.WriteStream does) cost
+ * a thread hop per chunk and left the main thread idle while it waited. Writing in place into
+ * the page cache costs ~0.15 ms per chunk. `before` sees each chunk first (to hash or count it)
+ * and fails the write by throwing. Measured, `dist pull` of 1 GiB / 4 layers from
+ * docker-registry on 2 cores, alternating, 5 runs each: 1.84–2.07 s (2.2–2.5 CPU-s) with
+ * fs.WriteStream, 1.71–1.80 s (1.8–2.0 CPU-s) with this. The caller owns `fd` and closes it.
+ */
+export class FileSink extends Writable {
+  constructor(
+    private readonly fd: number,
+    private readonly before?: (chunk: Buffer) => void,
+  ) {
+    super({ highWaterMark: 1 << 20 });
+  }
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    try {
+      this.before?.(chunk);
+      writeAll(this.fd, chunk);
+    } catch (e) {
+      cb(e as Error);
+      return;
+    }
+    cb();
+  }
+}

@@ -1,0 +1,46 @@
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { describe, expect, it } from 'vitest';
+import { FileSink } from '../../src/content/layout/file-sink.js';
+
+const chunks = (n: number, size: number): Buffer[] => Array.from({ length: n }, (_, i) => Buffer.alloc(size, i + 1));
+
+describe('FileSink', () => {
+  it('writes every chunk in order and leaves the fd open for its owner', async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'dist-sink-')), 'out');
+    const fd = openSync(path, 'w');
+    const seen: number[] = [];
+    await pipeline(Readable.from(chunks(5, 300_000)), new FileSink(fd, (c) => seen.push(c.length)));
+    closeSync(fd); // throws EBADF if the sink had closed it
+    const out = readFileSync(path);
+    expect(out.length).toBe(1_500_000);
+    expect(seen).toEqual([300_000, 300_000, 300_000, 300_000, 300_000]);
+    expect(out.subarray(0, 300_000).equals(Buffer.alloc(300_000, 1))).toBe(true);
+    expect(out.subarray(1_200_000).equals(Buffer.alloc(300_000, 5))).toBe(true);
+  });
+
+  it('fails with ENOSPC on a full disk (/dev/full)', async () => {
+    const fd = openSync('/dev/full', 'w');
+    try {
+      await expect(pipeline(Readable.from(chunks(2, 1024)), new FileSink(fd))).rejects.toMatchObject({ code: 'ENOSPC' });
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('writes nothing of a chunk its check refuses', async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'dist-sink-')), 'out');
+    const fd = openSync(path, 'w');
+    let n = 0;
+    const check = (): void => {
+      if (++n === 3) throw new Error('too long');
+    };
+    await expect(pipeline(Readable.from(chunks(4, 1000)), new FileSink(fd, check))).rejects.toThrow('too long');
+    closeSync(fd);
+    expect(readFileSync(path).length).toBe(2000);
+  });
+});
