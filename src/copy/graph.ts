@@ -8,7 +8,7 @@ import { platformMatches } from '../oci/platform.js';
 import type { Descriptor, Platform } from '../oci/types.js';
 import { copyBlob, type BlobOutcome } from './blob.js';
 import type { OnEvent } from './events.js';
-import { DEFAULT_JOBS, Limiter } from './limit.js';
+import { DEFAULT_JOBS, Limiter, SMALL_BLOB_BYTES } from './limit.js';
 import { selectPlatform } from './select.js';
 
 export interface GraphCopyOptions {
@@ -41,7 +41,13 @@ export async function copyGraph(src: ReadOnlyTarget, dst: Target, root: Descript
   const onEvent = opts.onEvent ?? (() => undefined);
   // A tar being written takes one entry at a time: fetching ahead would only hold connections open.
   const sequential = (dst as { readonly sequential?: boolean }).sequential === true;
-  const limiter = new Limiter(sequential ? 1 : opts.jobs ?? DEFAULT_JOBS);
+  const jobs = sequential ? 1 : opts.jobs ?? DEFAULT_JOBS;
+  const limiter = new Limiter(jobs);
+  // Small blobs (an image config) have a lane of their own. In the shared one, a config took one of
+  // the slots, and while the large layers kept the event loop busy its few awaits took 180-260 ms,
+  // so the last layer started that much later. On loopback the total barely moves (CPU-bound); over
+  // a real network, where each stream has its own bandwidth, the late layer is late throughout.
+  const smallLane = sequential ? limiter : new Limiter(jobs);
   const result: GraphCopyResult = { root, blobs: { copied: 0, skipped: 0, mounted: 0 }, manifests: { pushed: 0, skipped: 0 }, bytes: 0 };
   const done = new Map<string, Promise<void>>();
   const ctx = { src, dst, onEvent, signal: opts.signal };
@@ -87,7 +93,7 @@ export async function copyGraph(src: ReadOnlyTarget, dst: Target, root: Descript
     if (!p) {
       p = isManifestType(desc.mediaType)
         ? readManifest(desc).then(({ bytes, parsed }) => copyManifest(desc, bytes, parsed))
-        : limiter.run(() => copyBlob(ctx, desc)).then((outcome: BlobOutcome) => {
+        : (desc.size <= SMALL_BLOB_BYTES ? smallLane : limiter).run(() => copyBlob(ctx, desc)).then((outcome: BlobOutcome) => {
             result.blobs[outcome]++;
             if (outcome === 'copied') result.bytes += desc.size;
           });

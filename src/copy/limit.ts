@@ -19,3 +19,6 @@ export class Limiter {
 
 /** Default parallel blob transfers (oras-go and crane use 3–4). */
 export const DEFAULT_JOBS = 4;
+
+/** Blobs up to this size (configs, small layers) take the small-blob lane, not a transfer slot. */
+export const SMALL_BLOB_BYTES = 1 << 20;

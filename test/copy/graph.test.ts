@@ -64,6 +64,27 @@ describe('copyGraph', () => {
     expect(three.peak).toBe(3);
   });
 
+  it('gives small blobs a lane of their own, so a config never holds up a layer', async () => {
+    const src = new MemoryStore();
+    const img = await randomImage({ layers: 1, size: (1 << 20) + 4096 });
+    await storeImage(src, img.blobs, 'v1');
+    let layerStarted!: () => void;
+    const started = new Promise<void>((r) => (layerStarted = r));
+    const dst = new (class extends MemoryStore {
+      override async push(d: Descriptor, body: Readable, o?: PushOptions): Promise<void> {
+        if (d.digest === img.layers[0]!.desc.digest) layerStarted();
+        // With one shared slot (jobs 1) the layer could not start while the config holds it.
+        if (d.digest === img.config.desc.digest) {
+          const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('the layer did not start while the config was copying')), 2000));
+          await Promise.race([started, timeout]);
+        }
+        await super.push(d, body, o);
+      }
+    })();
+    await copyImage(src, 'v1', dst, { jobs: 1 });
+    expect(await dst.exists(img.layers[0]!.desc)).toBe(true);
+  });
+
   it('copies every platform of an index by default, one with --platform', async () => {
     const src = new MemoryStore();
     const idx = await randomIndex([{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64', variant: 'v8' }]);
