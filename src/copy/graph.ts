@@ -52,7 +52,14 @@ export async function copyGraph(src: ReadOnlyTarget, dst: Target, root: Descript
   const done = new Map<string, Promise<void>>();
   const ctx = { src, dst, onEvent, signal: opts.signal };
 
-  const readManifest = async (desc: Descriptor): Promise<{ bytes: Buffer; parsed: ParsedManifest }> => {
+  // The root is read twice when a platform is preferred (once to choose, once to copy): fetch it once.
+  const manifests = new Map<string, Promise<{ bytes: Buffer; parsed: ParsedManifest }>>();
+  const readManifest = (desc: Descriptor): Promise<{ bytes: Buffer; parsed: ParsedManifest }> => {
+    let p = manifests.get(desc.digest);
+    if (!p) manifests.set(desc.digest, (p = fetchManifest(desc)));
+    return p;
+  };
+  const fetchManifest = async (desc: Descriptor): Promise<{ bytes: Buffer; parsed: ParsedManifest }> => {
     try {
       const bytes = await fetchBytes(src, desc, { signal: opts.signal });
       return { bytes, parsed: parseManifest(bytes, desc.mediaType) };

@@ -195,4 +195,19 @@ describe('copyGraph', () => {
     const all = await copyImage(src, 'm', new MemoryStore(), { preferPlatform: { os: 'windows', architecture: 'amd64' } });
     expect(all.root.digest).toBe(idx.index.desc.digest);
   });
+
+  it('fetches a root it reads to choose a platform only once', async () => {
+    const fetched: string[] = [];
+    const src = new (class extends MemoryStore {
+      override async fetch(desc: Descriptor, opts?: FetchOptions): Promise<Readable> {
+        fetched.push(desc.digest);
+        return super.fetch(desc, opts);
+      }
+    })();
+    const img = await randomImage({ layers: 1, size: 500 });
+    await storeImage(src, img.blobs, 'v1');
+    await copyImage(src, 'v1', new MemoryStore(), { preferPlatform: { os: 'linux', architecture: 'amd64' } });
+    expect(fetched.filter((d) => d === img.manifest.desc.digest)).toHaveLength(1);
+    expect(fetched).toHaveLength(3);
+  });
 });
