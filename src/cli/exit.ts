@@ -70,7 +70,9 @@ export function exitCodeFor(err: unknown): number {
 /** One line: what went wrong (and, where we know it, what to do). */
 export function errorLine(err: unknown): string {
   if (err instanceof Error) {
-    const hint = (err as { hint?: string }).hint;
+    // the hint may sit on a wrapped cause (a CopyError around a full disk)
+    let hint: string | undefined;
+    for (let e: unknown = err, depth = 0; e && !hint && depth < 5; e = (e as Error).cause, depth++) hint = (e as { hint?: string }).hint;
     return hint ? `${err.message} (${hint})` : err.message;
   }
   return String(err);

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Ingester, Located, Mounter, ReadOnlyTarget, Target, VerifiesUploads } from '../content/target.js';
-import { CopyError, DigestMismatchError, RegistryError, SizeMismatchError } from '../errors/errors.js';
+import { CopyError, DigestMismatchError, LocalWriteError, RegistryError, SizeMismatchError } from '../errors/errors.js';
 import { VerifyingStream } from '../digest/digester.js';
 import type { Descriptor } from '../oci/types.js';
 import { PROGRESS_INTERVAL_MS, type OnEvent } from './events.js';
@@ -27,6 +27,8 @@ export function mountSource(src: unknown, dst: unknown): string | undefined {
 }
 
 function sideOf(err: unknown, sourceFailed: boolean): 'source' | 'destination' {
+  // (a failed write also fails the source stream, through the pipeline: the error says whose it is)
+  if (err instanceof LocalWriteError) return 'destination';
   if (sourceFailed || err instanceof DigestMismatchError || err instanceof SizeMismatchError) return 'source';
   return 'destination';
 }

@@ -106,6 +106,16 @@ export class InterruptedError extends DistError {
   }
 }
 
+/** Writing local content failed (a full disk, a quota, a file-size limit, a read-only file system). */
+export class LocalWriteError extends DistError {
+  readonly hint: string | undefined;
+  constructor(path: string, cause: NodeJS.ErrnoException) {
+    super('LOCAL_WRITE', `cannot write ${path}: ${cause.message}`, { cause });
+    this.hint = FULL.has(cause.code ?? '') ? 'free some space and run the same command again: what was already written is kept and the transfer continues from there' : undefined;
+  }
+}
+const FULL = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
+
 /** A copy failed on one side; `side` says which. */
 export class CopyError extends DistError {
   constructor(readonly side: 'source' | 'destination', message: string, options?: { cause?: unknown }) {

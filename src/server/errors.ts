@@ -2,15 +2,28 @@ import type { ServerResponse } from 'node:http';
 import { RegistryError } from '../errors/errors.js';
 import type { Logger } from './log.js';
 
+/** Out of space (ENOSPC), over quota (EDQUOT) or over the file-size limit (EFBIG): the error code, else undefined. */
+function storageFull(err: unknown): string | undefined {
+  const code = (err as { code?: unknown })?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG' ? code : undefined;
+}
+
 /**
  * The one place an error becomes a response: the spec's `{"errors":[…]}` envelope with the
  * status of the code from the error table. Anything that is not a RegistryError is a bug: it is
- * logged and answered 500 UNKNOWN.
+ * logged and answered 500 UNKNOWN, except a full disk: 507 Insufficient Storage (code UNKNOWN, as the
+ * spec's table has no code for it), which is the operator's problem, not a bug and not the client's.
  */
 export function sendError(res: ServerResponse, err: unknown, log: Logger, opts: { status?: number; head?: boolean } = {}): void {
   let e: RegistryError;
+  let status = opts.status;
+  const full = storageFull(err);
   if (err instanceof RegistryError) e = err;
-  else {
+  else if (full) {
+    log.log('error', 'storage full', { error: String((err as Error).message ?? err) });
+    e = new RegistryError('UNKNOWN', `the registry's storage is full (${full}); nothing of this request was kept as a blob or tag`);
+    status = 507;
+  } else {
     log.log('error', 'unexpected error', { error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
     e = new RegistryError('UNKNOWN');
   }
@@ -19,7 +32,7 @@ export function sendError(res: ServerResponse, err: unknown, log: Logger, opts: 
     return;
   }
   const body = Buffer.from(JSON.stringify({ errors: [e.toJSON()] }));
-  res.statusCode = opts.status ?? e.status;
+  res.statusCode = status ?? e.status;
   for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
   res.setHeader('Content-Type', 'application/json');
   res.setHeader('Content-Length', body.length);

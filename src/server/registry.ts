@@ -61,6 +61,8 @@ export function createRegistry(opts: RegistryOptions): RegistryHandler {
     const qi = url.indexOf('?');
     const path = qi < 0 ? url : url.slice(0, qi);
     const query = new URLSearchParams(qi < 0 ? '' : url.slice(qi + 1));
+    // Read now: once the connection is gone, req.socket is null (reading it then crashed the server).
+    const remote = req.socket?.remoteAddress;
     res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.once('close', () => {
@@ -71,7 +73,7 @@ export function createRegistry(opts: RegistryOptions): RegistryHandler {
         status: res.statusCode,
         length: Number(res.getHeader('Content-Length') ?? 0),
         duration_ms: Math.round((performance.now() - started) * 10) / 10,
-        remote: req.socket.remoteAddress,
+        remote,
         user_agent: req.headers['user-agent'],
         ...(res.writableFinished ? {} : { aborted: true }),
       });
@@ -101,7 +103,7 @@ export function createRegistry(opts: RegistryOptions): RegistryHandler {
           try {
             opts.onEvent({
               ...e,
-              request: { id, addr: req.socket.remoteAddress ?? '', host: req.headers.host ?? '', method, useragent: req.headers['user-agent'] ?? '' },
+              request: { id, addr: remote ?? '', host: req.headers.host ?? '', method, useragent: req.headers['user-agent'] ?? '' },
               actor: actor?.name ? { name: actor.name } : {},
             });
           } catch (err) {
@@ -117,6 +119,8 @@ export function createRegistry(opts: RegistryOptions): RegistryHandler {
         return;
       }
       const status = (err as { httpStatus?: number }).httpStatus;
+      // A body not read to its end (the store failed mid-upload) is not drained: answer and close.
+      if (!req.complete) res.shouldKeepAlive = false;
       sendError(res, err, log, { head: method === 'HEAD', status });
     }
   }

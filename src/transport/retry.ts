@@ -21,9 +21,11 @@ export interface RetryOptions {
 export const RETRY_DEFAULTS = { maxAttempts: 5, maxElapsedMs: 60_000, baseDelayMs: 250, maxDelayMs: 8_000 } as const;
 
 const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+/** 5xx that another attempt cannot fix: not implemented, version, storage full (507), loop, network auth. */
+const FINAL_5XX = new Set([501, 505, 507, 508, 511]);
 
 export function isRetryableStatus(status: number): boolean {
-  return RETRY_STATUS.has(status) || (status > 500 && status < 600 && status !== 501 && status !== 505);
+  return RETRY_STATUS.has(status) || (status > 500 && status < 600 && !FINAL_5XX.has(status));
 }
 
 /** Parse `Retry-After` (delta seconds or HTTP date) into milliseconds from `now`. */

@@ -48,9 +48,11 @@ export interface RunResult {
 }
 
 /** Run `node bin/dist.js ARGS` with an isolated state dir / docker config. */
-export function dist(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<RunResult> {
+export function dist(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; wrapper?: string[] } = {}): Promise<RunResult> {
+  // `wrapper` runs the CLI under another command (e.g. `prlimit --fsize=N`)
+  const argv = [...(opts.wrapper ?? []), process.execPath, BIN, ...args];
   return new Promise((res, rej) => {
-    const p = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

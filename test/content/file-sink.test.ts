@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { FileSink } from '../../src/content/layout/file-sink.js';
+import { LocalWriteError } from '../../src/errors/errors.js';
 
 const chunks = (n: number, size: number): Buffer[] => Array.from({ length: n }, (_, i) => Buffer.alloc(size, i + 1));
 
@@ -23,10 +24,14 @@ describe('FileSink', () => {
     expect(out.subarray(1_200_000).equals(Buffer.alloc(300_000, 5))).toBe(true);
   });
 
-  it('fails with ENOSPC on a full disk (/dev/full)', async () => {
+  it('fails with a LocalWriteError (ENOSPC, and what to do) on a full disk (/dev/full)', async () => {
     const fd = openSync('/dev/full', 'w');
     try {
-      await expect(pipeline(Readable.from(chunks(2, 1024)), new FileSink(fd))).rejects.toMatchObject({ code: 'ENOSPC' });
+      const err = await pipeline(Readable.from(chunks(2, 1024)), new FileSink(fd, undefined, '/dev/full')).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(LocalWriteError);
+      expect((err as LocalWriteError).message).toMatch(/^cannot write \/dev\/full: ENOSPC/);
+      expect((err as LocalWriteError).hint).toMatch(/free some space/);
+      expect(((err as Error).cause as NodeJS.ErrnoException).code).toBe('ENOSPC');
     } finally {
       closeSync(fd);
     }

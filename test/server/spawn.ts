@@ -24,8 +24,10 @@ export async function stopServe(served: Served | undefined): Promise<void> {
 afterAll(() => Promise.all([...running].map(stopServe)));
 
 /** Spawn the built `dist serve` and wait for its ready line (needs `npm run build`, which `npm test` does). */
-export async function spawnServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Served> {
-  const proc = spawn(process.execPath, [BIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+export async function spawnServe(args: string[], env: NodeJS.ProcessEnv = {}, wrapper: string[] = []): Promise<Served> {
+  // `wrapper` runs the server under another command (e.g. `prlimit --fsize=N`)
+  const argv = [...wrapper, process.execPath, BIN, 'serve', ...args];
+  const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let err = '';
   const exited = new Promise<number | null>((res) => proc.once('exit', (code) => res(code)));
   const served: Served = { proc, url: '', stderr: () => err, exited };

@@ -1,5 +1,6 @@
 import { writeSync } from 'node:fs';
 import { Writable } from 'node:stream';
+import { LocalWriteError } from '../../errors/errors.js';
 
 /** Write all of `chunk` at the file's current position (writeSync may write less than asked). */
 function writeAll(fd: number, chunk: Uint8Array): void {
@@ -19,15 +20,22 @@ export class FileSink extends Writable {
   constructor(
     private readonly fd: number,
     private readonly before?: (chunk: Buffer) => void,
+    /** Named in a write error (a full disk): LocalWriteError, which a copy reports as the destination's. */
+    private readonly path = `fd ${fd}`,
   ) {
     super({ highWaterMark: 1 << 20 });
   }
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     try {
       this.before?.(chunk);
-      writeAll(this.fd, chunk);
     } catch (e) {
       cb(e as Error);
+      return;
+    }
+    try {
+      writeAll(this.fd, chunk);
+    } catch (e) {
+      cb(new LocalWriteError(this.path, e as NodeJS.ErrnoException));
       return;
     }
     cb();

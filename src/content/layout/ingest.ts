@@ -72,7 +72,7 @@ export async function ingestBlob(root: string, expected: Descriptor, body: Reada
     // failure has already cleaned up, leaving an empty temp file behind.
     const fh = await fsp.open(tmp, offset > 0 ? 'a' : 'w');
     try {
-      await pipeline(body, new FileSink(fh.fd, account), { signal: opts.signal });
+      await pipeline(body, new FileSink(fh.fd, account, tmp), { signal: opts.signal });
     } finally {
       await fh.close();
     }
