@@ -113,7 +113,10 @@ export function createRegistry(opts: RegistryOptions): RegistryHandler {
       };
       await handler(ctx);
     } catch (err) {
-      if (req.destroyed && !(err instanceof RegistryError)) {
+      // Only a connection that is gone means the client went away. `req.destroyed` alone is not
+      // that: a body read to its end is destroyed too (autoDestroy), and a failure after it (a full
+      // disk at commit, a manifest whose link write failed) was answered with a reset.
+      if (clientGone(req) && !(err instanceof RegistryError)) {
         log.log('debug', 'client went away', { id, error: String(err) });
         res.destroy();
         return;
@@ -129,4 +132,9 @@ export function createRegistry(opts: RegistryOptions): RegistryHandler {
     void handle(req, res);
   };
   return Object.assign(fn, { storage, routes: ROUTES, log });
+}
+
+/** Did the client go away: its socket is closed, or the request was destroyed before its body ended? */
+function clientGone(req: IncomingMessage): boolean {
+  return !req.socket || req.socket.destroyed || (req.destroyed && !req.complete);
 }
