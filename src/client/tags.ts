@@ -14,12 +14,17 @@ export interface PageOptions {
   signal?: AbortSignal;
 }
 
-/** GET a paginated list endpoint, following `Link: <…>; rel="next"` until the end. */
-export async function* paginate<T>(ctx: RepoContext, first: URL, scopes: string[], pick: (body: unknown) => T[], what: string, o: PageOptions): AsyncGenerator<T[]> {
+/**
+ * GET a paginated list endpoint, following `Link: <…>; rel="next"` until the end. Entries already
+ * listed are dropped (a registry that ignores `last` repeats them); a page that brings nothing new
+ * yet links to another page fails instead of looping forever.
+ */
+export async function* paginate(ctx: RepoContext, first: URL, scopes: string[], pick: (body: unknown) => string[], what: string, o: PageOptions): AsyncGenerator<string[]> {
   let url: URL | undefined = new URL(first.href);
   if (o.pageSize !== undefined) url.searchParams.set('n', String(o.pageSize));
   if (o.last !== undefined) url.searchParams.set('last', o.last);
   const seen = new Set<string>();
+  const listed = new Set<string>();
   while (url) {
     if (seen.has(url.href)) throw new RegistryError('UNKNOWN', `${what}: pagination loops at ${url.pathname}${url.search}`);
     seen.add(url.href);
@@ -33,19 +38,27 @@ export async function* paginate<T>(ctx: RepoContext, first: URL, scopes: string[
     } catch {
       throw new RegistryError('UNKNOWN', `${what}: registry sent invalid JSON`);
     }
-    yield pick(parsed);
-    url = nextLink(headerAll(res, 'link'), url);
+    const fresh = pick(parsed).filter((e) => !listed.has(e) && listed.add(e));
+    if (fresh.length) yield fresh;
+    const next = nextLink(headerAll(res, 'link'), url);
+    if (next && !fresh.length) throw new RegistryError('UNKNOWN', `${what}: the registry links to another page but sent nothing new (pagination loops at ${url.pathname}${url.search}); the list may be incomplete`);
+    url = next;
   }
 }
 
-function strings(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+/** `body[key]` as a list of strings (missing or null: empty); anything else is the registry's error. */
+export function stringList(body: unknown, key: string, what: string): string[] {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new RegistryError('UNKNOWN', `${what}: registry sent JSON that is not an object`);
+  const v = (body as Record<string, unknown>)[key];
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new RegistryError('UNKNOWN', `${what}: registry sent "${key}" that is not a list of names`);
+  return v;
 }
 
 /** Every tag of a repository, page by page (`/v2/<name>/tags/list`). */
 export async function* listTagPages(ctx: RepoContext, o: PageOptions = {}): AsyncGenerator<string[]> {
   const url = new URL(`/v2/${ctx.repository}/tags/list`, ctx.origin);
-  yield* paginate(ctx, url, [`repository:${ctx.repository}:pull`], (b) => strings((b as { tags?: unknown })?.tags), `tags of ${ctx.repository}`, o);
+  yield* paginate(ctx, url, [`repository:${ctx.repository}:pull`], (b) => stringList(b, 'tags', `tags of ${ctx.repository}`), `tags of ${ctx.repository}`, o);
 }
 
 export async function listTags(ctx: RepoContext, o: PageOptions = {}): Promise<string[]> {
