@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { SizeMismatchError, TransportError } from '../errors/errors.js';
+import { RegistryError, SizeMismatchError, TransportError } from '../errors/errors.js';
 import type { Descriptor } from '../oci/types.js';
 import { isNetworkError } from '../transport/base.js';
 import { isRetryableStatus, parseRetryAfter } from '../transport/retry.js';
@@ -140,6 +140,9 @@ async function chunked(ctx: RepoContext, desc: Descriptor, reader: ChunkReader, 
   const chunkSize = Math.max(o.chunkSize ?? MONOLITHIC_MAX, start.minChunk ?? 0);
   let pos = start;
   let failures = 0;
+  // a registry that acknowledges PATCHes without ever moving past an offset must not loop forever
+  let stuck = 0;
+  let lastFrom = -1;
   const record = async (): Promise<void> => {
     await journal(ctx, desc, pos, o);
     o.onProgress?.(pos.offset);
@@ -154,6 +157,9 @@ async function chunked(ctx: RepoContext, desc: Descriptor, reader: ChunkReader, 
     while (pos.offset < chunkStart + chunkLength) {
       const from = pos.offset;
       if (from < chunkStart) throw new LostUploadError(`upload ${desc.digest}: registry went back to offset ${from}`);
+      stuck = from > lastFrom ? 0 : stuck + 1;
+      lastFrom = from;
+      if (stuck > 5) throw new RegistryError('BLOB_UPLOAD_INVALID', `upload ${desc.digest}: the registry keeps answering that it has ${from} bytes, whatever is sent`);
       const part = sliceList(chunk, from - chunkStart);
       const end = chunkStart + chunkLength - 1;
       let res: HttpResponse;
