@@ -6,6 +6,7 @@ import { ContentCache } from './content-cache.js';
 import type { StorageDriver } from './driver/driver.js';
 import { deleteIfExists, listOrEmpty, readLink, writeLink } from './links.js';
 import { defaultManifestHandlers, exactBytesDigest, type ManifestHandler } from './manifest-handlers.js';
+import { checkManifestShape } from './manifest-shape.js';
 import { paths } from './paths.js';
 import type { RepoBlobs } from './repo-blobs.js';
 import { isDigest } from '../digest/digest.js';
@@ -79,6 +80,7 @@ export class ManifestStore {
   async put(name: string, bytes: Buffer, contentType: string | undefined, expected?: Digest, tag?: string): Promise<StoredManifest> {
     if (bytes.length > MAX_MANIFEST_SIZE) throw new RegistryError('MANIFEST_TOO_BIG', undefined, { limit: MAX_MANIFEST_SIZE });
     const parsed = parseManifest(bytes, contentType);
+    checkManifestShape(parsed);
     const handler = this.handlers.get(parsed.mediaType);
     if (!handler) throw new RegistryError('MANIFEST_INVALID', `manifest invalid: unsupported media type ${parsed.mediaType}`);
     const digest = handler.digest ? handler.digest(bytes, parsed) : exactBytesDigest(bytes, expected);
