@@ -1,4 +1,4 @@
-import { AuthError } from '../errors/errors.js';
+import { AuthError, TransportError } from '../errors/errors.js';
 import { discard, readCapped, type Handler } from '../transport/types.js';
 import { basicAuthorization, type Credential } from './credentials.js';
 
@@ -90,6 +90,8 @@ export class TokenClient {
     }
     if (res.status !== 200) {
       await discard(res);
+      // an unavailable token server (after retries) is the registry's outage, not the user's credentials
+      if (res.status >= 500 || res.status === 429) throw new TransportError(`${who}: token server answered HTTP ${res.status}`);
       throw new AuthError(`${who}: token server answered HTTP ${res.status}`);
     }
     const body = await readCapped(res.body, 1024 * 1024);
@@ -99,8 +101,11 @@ export class TokenClient {
     } catch {
       throw new AuthError(`${who}: token server sent an unreadable answer`);
     }
+    if (v === null || typeof v !== 'object') throw new AuthError(`${who}: token server sent no token`);
     const token = v.token || v.access_token;
     if (!token) throw new AuthError(`${who}: token server sent no token`);
+    // it goes into an Authorization header: visible ASCII only (a JWT, an opaque token68)
+    if (typeof token !== 'string' || !/^[\x21-\x7e]+$/.test(token)) throw new AuthError(`${who}: token server sent a token that cannot be used in a header`);
     const lifetimeS = Math.max(MIN_TOKEN_LIFETIME_S, typeof v.expires_in === 'number' && v.expires_in > 0 ? v.expires_in : MIN_TOKEN_LIFETIME_S);
     return { token, lifetimeMs: lifetimeS * 1000, expiresAt: this.now() + lifetimeS * 1000 };
   }
