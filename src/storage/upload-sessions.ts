@@ -39,6 +39,8 @@ export function uploadRange(size: number): string {
 export class UploadSessions {
   private readonly hashers = new Map<string, Digester>();
   private readonly mutex = new KeyedMutex();
+  /** The append in progress per upload id: cancel() stops it instead of waiting for its client. */
+  private readonly writing = new Map<string, AbortController>();
 
   constructor(private readonly driver: StorageDriver, private readonly blobs: BlobStore, private readonly repoBlobs: RepoBlobs) {}
 
@@ -82,9 +84,11 @@ export class UploadSessions {
     if (hasher) this.hashers.set(id, hasher);
     else this.hashers.delete(id);
     const writer = await this.driver.writer(paths.uploadData(name, id), { append: true });
+    const cancelled = new AbortController();
+    this.writing.set(id, cancelled);
     let received = 0;
     try {
-      for await (const chunk of keepOnError(body)) {
+      for await (const chunk of untilAborted(keepOnError(body), cancelled.signal)) {
         received += chunk.length;
         if (opts.length !== undefined && received > opts.length) throw new RegistryError('SIZE_INVALID', 'chunk longer than its Content-Range');
         await writer.write(chunk);
@@ -95,6 +99,7 @@ export class UploadSessions {
         throw new RegistryError('SIZE_INVALID', `chunk of ${received} bytes, its Content-Range says ${opts.length}`);
       }
     } finally {
+      this.writing.delete(id);
       await writer.close().catch(() => undefined);
       if (hasher && hasher.size !== writer.size) this.hashers.delete(id);
     }
@@ -126,7 +131,13 @@ export class UploadSessions {
     return this.driver.reader(paths.uploadData(name, id));
   }
 
+  /**
+   * Cancel an upload. An append in progress on it (a PATCH whose client stalled) is stopped first:
+   * waiting for it held the DELETE until that client finished or the idle timeout closed it.
+   */
   async cancel(name: string, id: string): Promise<void> {
+    await this.status(name, id);
+    this.writing.get(id)?.abort();
     await this.mutex.run(id, async () => {
       await this.status(name, id);
       await this.cancelLocked(name, id);
@@ -160,6 +171,49 @@ export class UploadSessions {
 function keepOnError(body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
   const r = body as Partial<Pick<Readable, 'iterator'>>;
   return typeof r.iterator === 'function' ? (r.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>) : body;
+}
+
+/**
+ * Iterate `body` until `signal` aborts, then fail with BLOB_UPLOAD_UNKNOWN at once, even while
+ * waiting for bytes that may never come. The abort listener lives for one read at a time (a
+ * Promise.race against one long-lived promise would keep every chunk reachable until the end). The
+ * source is told to return without being awaited: an async generator queues that behind its
+ * pending read, which ends when the connection closes.
+ */
+async function* untilAborted(body: AsyncIterable<Uint8Array>, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+  const it = body[Symbol.asyncIterator]();
+  let done = false;
+  try {
+    while (true) {
+      const r = await nextOrAbort(it, signal);
+      if (r.done) {
+        done = true;
+        return;
+      }
+      yield r.value;
+    }
+  } finally {
+    if (!done) void it.return?.()?.catch(() => undefined);
+  }
+}
+
+function nextOrAbort<T>(it: AsyncIterator<T>, signal: AbortSignal): Promise<IteratorResult<T>> {
+  const cancelled = (): RegistryError => new RegistryError('BLOB_UPLOAD_UNKNOWN', 'blob upload unknown to registry: it was cancelled while this request wrote to it');
+  if (signal.aborted) return Promise.reject(cancelled());
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(cancelled());
+    signal.addEventListener('abort', onAbort, { once: true });
+    it.next().then(
+      (r) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(r);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
 }
 
 function unknown(id: string): RegistryError {

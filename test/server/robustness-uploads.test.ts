@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { type ClientRequest, type IncomingMessage, request } from 'node:http';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { shared } from '../helpers/fixture.js';
+import { startRegistry } from '../helpers/registry.js';
+import { checkInvariants } from './invariants.js';
+import { errorCode, pushBlob, raw } from './util.js';
+
+const reg = shared(startRegistry);
+
+/** Within `ms`, or the string 'timeout'. */
+function within<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  return Promise.race([p, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms).unref())]);
+}
+
+/** A PATCH that declares `declared` bytes, sends `sent` and then stalls (the connection stays open). */
+async function stalledPatch(path: string, declared: number, sent: Buffer): Promise<{ req: ClientRequest; answer: Promise<IncomingMessage | Error> }> {
+  const u = new URL(reg.url);
+  const req = request({ host: u.hostname, port: u.port, method: 'PATCH', path, headers: { 'Content-Length': String(declared) } });
+  const answer = new Promise<IncomingMessage | Error>((resolve) => {
+    req.on('response', resolve);
+    req.on('error', resolve);
+  });
+  await new Promise<void>((resolve) => req.write(sent, () => resolve()));
+  // until the server holds the bytes: then its PATCH handler is inside the append
+  for (let i = 0; i < 100; i++) {
+    if ((await raw(reg.url, 'GET', path)).header('range') === `0-${sent.length - 1}`) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return { req, answer };
+}
+
+describe('cancelling an upload while a PATCH to it stalls', () => {
+  it('DELETE answers 204 at once (it waited for the stalled client), the PATCH gets 404, nothing is left', async () => {
+    const loc = (await raw(reg.url, 'POST', '/v2/robust/cancel/blobs/uploads/')).header('location')!;
+    const { req, answer } = await stalledPatch(loc, 1_000_000, randomBytes(10_000));
+    try {
+      const del = await within(raw(reg.url, 'DELETE', loc), 3000);
+      expect(del === 'timeout' ? 'timeout' : del.status).toBe(204);
+      // the stalled client is told its upload is gone
+      const patched = await within(answer, 3000);
+      expect(patched instanceof Error || patched === 'timeout' ? String(patched) : patched.statusCode).toBe(404);
+      const st = await raw(reg.url, 'GET', loc);
+      expect(st.status).toBe(404);
+      expect(errorCode(st)).toBe('BLOB_UPLOAD_UNKNOWN');
+      expect(await readdir(join(reg.dir, 'docker/registry/v2/repositories/robust/cancel/_uploads')).catch(() => [])).toEqual([]);
+    } finally {
+      req.destroy();
+    }
+    // the repository takes a new upload, and nothing half-written is visible
+    await pushBlob(reg.url, 'robust/cancel', randomBytes(1000));
+    expect(await checkInvariants(reg.dir)).toEqual([]);
+  });
+
+  it('DELETE of an upload id sent under another repository does not stop the PATCH', async () => {
+    const loc = (await raw(reg.url, 'POST', '/v2/robust/mine/blobs/uploads/')).header('location')!;
+    const data = randomBytes(20_000);
+    const { req, answer } = await stalledPatch(loc, data.length, data.subarray(0, 5000));
+    const other = await within(raw(reg.url, 'DELETE', loc.replace('/robust/mine/', '/robust/other/')), 3000);
+    expect(other === 'timeout' ? 'timeout' : other.status).toBe(404);
+    req.end(data.subarray(5000));
+    const patched = await within(answer, 3000);
+    expect(patched instanceof Error || patched === 'timeout' ? String(patched) : patched.statusCode).toBe(202);
+    expect((await raw(reg.url, 'GET', loc)).header('range')).toBe(`0-${data.length - 1}`);
+  });
+});
