@@ -6,7 +6,7 @@ import type { Descriptor } from '../oci/types.js';
 import { discard, header } from '../transport/types.js';
 import type { RepoContext } from './context.js';
 import { responseError } from './errors.js';
-import { routes } from './routes.js';
+import { resolveLocation, routes } from './routes.js';
 
 export interface OpenedBlob {
   body: Readable;
@@ -85,7 +85,8 @@ export class BlobClient {
       await discard(res);
       const loc = header(res, 'location');
       if (loc) {
-        const del = await this.ctx.send({ method: 'DELETE', url: new URL(loc, url), scopes }).catch(() => undefined);
+        // best effort: a session the registry cannot name is left to expire
+        const del = await Promise.resolve().then(() => this.ctx.send({ method: 'DELETE', url: resolveLocation(loc, url), scopes })).catch(() => undefined);
         if (del) await discard(del);
       }
       return false;

@@ -1,3 +1,5 @@
+import { RegistryError } from '../errors/errors.js';
+
 /**
  * URL builders for the V2 API endpoint families (the client side of the route table).
  * Repository names contain `/` and are used verbatim; digests and tags are URL-safe by grammar.
@@ -12,9 +14,19 @@ export const routes = {
   referrers: (origin: URL, repo: string, digest: string): URL => new URL(`/v2/${repo}/referrers/${digest}`, origin),
 };
 
-/** Resolve a `Location` header (absolute or relative) against the request URL, keeping its query. */
+/**
+ * Resolve a `Location` header (absolute or relative) against the request URL, keeping its query.
+ * One that does not parse, or is not http(s), is the registry's error (not a TypeError).
+ */
 export function resolveLocation(location: string, base: URL): URL {
-  return new URL(location, base);
+  let url: URL | undefined;
+  try {
+    url = new URL(location, base);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new RegistryError('UNKNOWN', `registry sent an unusable Location "${location.slice(0, 100)}"`);
+  return url;
 }
 
 /** Add `digest=` to an upload URL whose query (e.g. `_state`) must be kept. */

@@ -64,7 +64,7 @@ export async function startUpload(ctx: RepoContext, signal?: AbortSignal): Promi
   const res = await ctx.send({ method: 'POST', url, headers: { 'content-length': '0' }, scopes: pushScopes(ctx), signal });
   if (res.status !== 202) throw await responseError(res, `start upload to ${ctx.repository}`);
   await discard(res);
-  if (!header(res, 'location')) throw new TransportError(`start upload to ${ctx.repository}: registry sent no Location`);
+  if (!header(res, 'location')) throw new RegistryError('UNKNOWN', `start upload to ${ctx.repository}: registry sent no Location`);
   const min = Number(header(res, 'oci-chunk-min-length'));
   return { location: newestLocation(res, url), offset: 0, ...(Number.isSafeInteger(min) && min > 0 ? { minChunk: min } : {}) };
 }

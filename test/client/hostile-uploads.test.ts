@@ -59,4 +59,20 @@ describe('dist push against a hostile registry', () => {
     expect(r2.code).toBe(1);
     expect(oneLine(r2)).toMatch(/the registry keeps answering that it has 0 bytes/);
   });
+
+  it('a Location that is missing, does not parse, or is not http(s): exit 1, one line naming it (no "Invalid URL")', async () => {
+    const { work, layoutDir } = await layoutWithImage(40_000);
+    const cases: Array<[string, Parameters<typeof uploadRegistry>[0], RegExp]> = [
+      ['none', { post: (_q, s) => void s.writeHead(202).end() }, /registry sent no Location/],
+      ['garbage', { post: (_q, s) => void s.writeHead(202, { location: 'http://[::zz' }).end() }, /registry sent an unusable Location "http:\/\/\[::zz"/],
+      ['file', { post: (_q, s) => void s.writeHead(202, { location: 'file:///etc/passwd' }).end() }, /unusable Location "file:\/\/\/etc\/passwd"/],
+      ['patch', { patch: () => (_q, s) => void s.writeHead(202, { location: 'http://[::zz', range: '0-10239' }).end() }, /unusable Location/],
+    ];
+    for (const [name, routes, message] of cases) {
+      const reg = await uploadRegistry(routes);
+      const r = await runWithin(15_000, ['--chunk-size', '10K', 'push', `${layoutDir}:v1`, `${reg.host}/r:v1`], isolatedEnv(work, name));
+      expect(r.code, name).toBe(1);
+      expect(oneLine(r), name).toMatch(message);
+    }
+  });
 });
