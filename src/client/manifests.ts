@@ -113,7 +113,13 @@ export class ManifestClient {
     });
     if (res.status !== 201 && res.status !== 200 && res.status !== 202) throw await responseError(res, `put manifest ${this.ctx.repository}:${reference}`, 'NAME_UNKNOWN');
     await discard(res);
-    return isDigest(reference) ? reference : digestOf(bytes);
+    const digest = isDigest(reference) ? reference : digestOf(bytes);
+    // the registry names what it stored; other bytes than these (schema 1 digests its payload) is a failed push
+    const claimed = header(res, 'docker-content-digest');
+    if (claimed && isDigest(claimed) && !SCHEMA1_TYPES.includes(mediaType) && algorithmOf(claimed) === algorithmOf(digest) && claimed !== digest) {
+      throw new DigestMismatchError(digest, claimed, `put manifest ${this.ctx.repository}:${reference} (the registry says it stored other bytes)`);
+    }
+    return digest;
   }
 
   /** DELETE by digest (distribution 2.8 refuses tags: resolve first). */

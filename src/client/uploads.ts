@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import { RegistryError, SizeMismatchError, TransportError } from '../errors/errors.js';
+import { algorithmOf, isDigest } from '../digest/digest.js';
+import { DigestMismatchError, RegistryError, SizeMismatchError, TransportError } from '../errors/errors.js';
 import type { Descriptor } from '../oci/types.js';
 import { isNetworkError } from '../transport/base.js';
 import { isRetryableStatus, parseRetryAfter } from '../transport/retry.js';
@@ -84,11 +85,20 @@ async function blobPresent(ctx: RepoContext, desc: Descriptor): Promise<boolean>
   }
 }
 
+/** A 201 naming another digest (same algorithm) than the one sent means the registry stored other bytes. */
+async function stored(res: HttpResponse, desc: Descriptor): Promise<void> {
+  await discard(res);
+  const claimed = header(res, 'docker-content-digest');
+  if (claimed && isDigest(claimed) && algorithmOf(claimed) === algorithmOf(desc.digest) && claimed !== desc.digest) {
+    throw new DigestMismatchError(desc.digest, claimed, `upload ${desc.digest} (the registry says it stored other bytes)`);
+  }
+}
+
 /** All bytes are with the registry: check the source has nothing more, then `PUT ?digest=`. */
 async function complete(ctx: RepoContext, desc: Descriptor, reader: ChunkReader, pos: UploadPosition, signal?: AbortSignal): Promise<void> {
   if (!(await reader.atEnd())) throw new SizeMismatchError(desc.size, desc.size + 1, desc.digest);
   const res = await finish(ctx, desc, pos, undefined, signal);
-  if (res.status === 201 || res.status === 204) return void (await discard(res));
+  if (res.status === 201 || res.status === 204) return stored(res, desc);
   const err = await responseError(res, `upload ${desc.digest}`, 'BLOB_UPLOAD_UNKNOWN');
   if (res.status === 404 && (await blobPresent(ctx, desc))) return;
   throw err;
@@ -108,7 +118,7 @@ async function monolithic(ctx: RepoContext, desc: Descriptor, reader: ChunkReade
     try {
       const res = await finish(ctx, desc, pos, buf, o.signal);
       if (res.status === 201 || res.status === 204) {
-        await discard(res);
+        await stored(res, desc);
         o.onProgress?.(desc.size);
         return;
       }
@@ -279,7 +289,7 @@ async function streamed(ctx: RepoContext, desc: Descriptor, reader: ChunkReader,
 /** The registry refused the bytes themselves: resuming that session would only fail again. */
 function isRejectedContent(err: unknown): boolean {
   const code = (err as { code?: string })?.code;
-  return code === 'DIGEST_INVALID' || code === 'SIZE_INVALID' || err instanceof SizeMismatchError;
+  return code === 'DIGEST_INVALID' || code === 'SIZE_INVALID' || err instanceof SizeMismatchError || err instanceof DigestMismatchError;
 }
 
 /** One pass: resume from the journal when the registry agrees, else start a new session. */

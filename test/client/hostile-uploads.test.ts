@@ -75,4 +75,19 @@ describe('dist push against a hostile registry', () => {
       expect(oneLine(r), name).toMatch(message);
     }
   });
+
+  it('a 201 whose Docker-Content-Digest names other bytes (blob, then manifest): exit 5, nothing more pushed', async () => {
+    const { work, layoutDir } = await layoutWithImage(4096);
+    const other = `sha256:${'ab'.repeat(32)}`;
+    const reg = await uploadRegistry({ put: (_q, s) => void s.writeHead(201, { 'docker-content-digest': other }).end() });
+    const r = await runWithin(15_000, ['push', `${layoutDir}:v1`, `${reg.host}/r:v1`], isolatedEnv(work, 'a'));
+    expect(r.code).toBe(5);
+    expect(oneLine(r)).toMatch(new RegExp(`the registry says it stored other bytes.*got ${other}`));
+    expect(reg.hits.some((h) => h.startsWith('PUT /v2/r/manifests/'))).toBe(false);
+
+    const lying = await uploadRegistry({ manifest: (_q, s) => void s.writeHead(201, { 'docker-content-digest': other }).end() });
+    const m = await runWithin(15_000, ['push', `${layoutDir}:v1`, `${lying.host}/r:v1`], isolatedEnv(work, 'b'));
+    expect(m.code).toBe(5);
+    expect(oneLine(m)).toMatch(new RegExp(`put manifest r:sha256:[0-9a-f]{64} \\(the registry says it stored other bytes\\).*got ${other}`));
+  });
 });
