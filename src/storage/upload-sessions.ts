@@ -41,6 +41,12 @@ export class UploadSessions {
   private readonly mutex = new KeyedMutex();
   /** The append in progress per upload id: cancel() stops it instead of waiting for its client. */
   private readonly writing = new Map<string, AbortController>();
+  /**
+   * Uploads whose data is already in the blob store but whose repository link could not be
+   * written (a full disk): a retried PUT links it. Without this the retry hashed a data file that
+   * was gone (a 500, forever) and the bytes the client sent were lost to it.
+   */
+  private readonly adopted = new Map<string, { name: string; digest: Digest; size: number }>();
 
   constructor(private readonly driver: StorageDriver, private readonly blobs: BlobStore, private readonly repoBlobs: RepoBlobs) {}
 
@@ -112,6 +118,14 @@ export class UploadSessions {
    */
   async finish(name: string, id: string, digest: Digest, body?: AsyncIterable<Uint8Array>, opts: AppendOptions = {}): Promise<{ digest: Digest; size: number }> {
     return this.mutex.run(id, async () => {
+      const moved = this.adopted.get(id);
+      if (moved && moved.name === name && !body) {
+        if (moved.digest !== digest) throw new RegistryError('DIGEST_INVALID', `provided digest ${digest} did not match uploaded content ${moved.digest}`, { digest });
+        await this.status(name, id);
+        await this.repoBlobs.link(name, digest);
+        await this.cancelLocked(name, id);
+        return { digest, size: moved.size };
+      }
       const st = body ? await this.appendLocked(name, id, body, opts) : await this.status(name, id);
       const actual = await this.digestOf(name, id, digest);
       if (actual !== digest) {
@@ -119,6 +133,7 @@ export class UploadSessions {
         throw new RegistryError('DIGEST_INVALID', `provided digest ${digest} did not match uploaded content ${actual}`, { digest });
       }
       await this.blobs.adopt(digest, paths.uploadData(name, id));
+      this.adopted.set(id, { name, digest, size: st.size });
       await this.repoBlobs.link(name, digest);
       await this.cancelLocked(name, id);
       return { digest, size: st.size };
@@ -146,18 +161,23 @@ export class UploadSessions {
 
   private async cancelLocked(name: string, id: string): Promise<void> {
     this.hashers.delete(id);
+    this.adopted.delete(id);
     await deleteIfExists(this.driver, paths.uploadDir(name, id));
   }
 
   private async digestOf(name: string, id: string, want: Digest): Promise<string> {
     const alg = algorithmOf(want);
     const hasher = this.hashers.get(id);
-    const size = (await sizeOf(this.driver, paths.uploadData(name, id))) ?? 0;
+    const stored = await sizeOf(this.driver, paths.uploadData(name, id));
+    const size = stored ?? 0;
     if (hasher && hasher.algorithm === alg && hasher.size === size) {
       this.hashers.delete(id);
       return hasher.digest();
     }
     const d = new Digester(alg);
+    // No data file: a finish moved it into the blob store, its link failed, and the process restarted
+    // since. The upload holds nothing (as status() says); reading it was a 500.
+    if (stored === undefined) return d.digest();
     for await (const chunk of await this.driver.reader(paths.uploadData(name, id))) d.update(chunk as Buffer);
     return d.digest();
   }

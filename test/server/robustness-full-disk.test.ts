@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fileSizeLimit } from '../helpers/file-size-limit.js';
@@ -17,6 +18,17 @@ afterEach(() => stopServe(served));
 
 const serve = (dir: string, limit?: number): Promise<Served> =>
   spawnServe([dir, '--addr', '127.0.0.1:0', '--log-level', 'error'], {}, limit === undefined ? [] : fileSizeLimit(limit));
+
+/** Like `serve` with a limit, but one that `makeRoom` can lift while the server runs (soft limit only). */
+function serveLiftable(dir: string, limit: number): Promise<Served> {
+  const [cmd] = fileSizeLimit(limit);
+  return spawnServe([dir, '--addr', '127.0.0.1:0', '--log-level', 'error'], {}, [cmd!, `--fsize=${limit}:unlimited`]);
+}
+
+/** The operator frees space: the running server's file-size limit is lifted (prlimit execs, so the pid is node's). */
+function makeRoom(s: Served): void {
+  execFileSync('prlimit', ['--pid', String(s.proc.pid), '--fsize=unlimited']);
+}
 
 function expectFull(r: RawResponse): void {
   expect(r.status, r.body.toString()).toBe(507);
@@ -68,5 +80,46 @@ describe('full disk after the body was read: 507, not a reset', () => {
     expect((await raw(served.url, 'GET', '/v2/full/t/tags/list')).json<{ tags: string[] }>().tags).toEqual(['v1']);
     expect(await checkInvariants(dir)).toEqual([]);
     expect(served.proc.exitCode).toBeNull();
+  });
+
+  it('a finish whose repository link fails: 507, and the retried PUT links the blob once there is room (it was a 500 forever)', async () => {
+    const dir = tempDir('dist-robust-full-');
+    // 40 bytes: the upload's data (30 bytes) fits, no 71-byte link does
+    served = await serveLiftable(dir, 40);
+    const data = randomBytes(30);
+    const loc = (await raw(served.url, 'POST', '/v2/full/link/blobs/uploads/')).header('location')!;
+    expect((await raw(served.url, 'PATCH', loc, { body: data })).status).toBe(202);
+    expectFull(await raw(served.url, 'PUT', `${loc}?digest=${sha(data)}`));
+    expectFull(await raw(served.url, 'PUT', `${loc}?digest=${sha(data)}`));
+    expect((await raw(served.url, 'HEAD', `/v2/full/link/blobs/${sha(data)}`)).status).toBe(404);
+    makeRoom(served);
+    const wrong = await raw(served.url, 'PUT', `${loc}?digest=${sha('other')}`);
+    expect(wrong.status).toBe(400);
+    expect(errorCode(wrong)).toBe('DIGEST_INVALID');
+    expect((await raw(served.url, 'PUT', `${loc}?digest=${sha(data)}`)).status).toBe(201);
+    expect((await raw(served.url, 'GET', `/v2/full/link/blobs/${sha(data)}`)).body.equals(data)).toBe(true);
+    expect((await raw(served.url, 'GET', loc)).status).toBe(404);
+    expect(await checkInvariants(dir)).toEqual([]);
+  });
+
+  it('the same after a restart: the retried PUT is a 400 for an empty upload (not a 500), and re-sending the bytes finishes it', async () => {
+    const dir = tempDir('dist-robust-full-');
+    served = await serve(dir, 40);
+    const data = randomBytes(30);
+    const loc = (await raw(served.url, 'POST', '/v2/full/restart/blobs/uploads/')).header('location')!;
+    expect((await raw(served.url, 'PATCH', loc, { body: data })).status).toBe(202);
+    expectFull(await raw(served.url, 'PUT', `${loc}?digest=${sha(data)}`));
+    await stopServe(served);
+    served = await serve(dir);
+    const retry = await raw(served.url, 'PUT', `${loc}?digest=${sha(data)}`);
+    expect(retry.status, retry.body.toString()).toBe(400);
+    expect(errorCode(retry)).toBe('DIGEST_INVALID');
+    const st = await raw(served.url, 'GET', loc);
+    expect(st.status).toBe(204);
+    expect(st.header('range')).toBe('0-0');
+    expect((await raw(served.url, 'PATCH', loc, { body: data, headers: { 'Content-Range': `0-${data.length - 1}` } })).status).toBe(202);
+    expect((await raw(served.url, 'PUT', `${loc}?digest=${sha(data)}`)).status).toBe(201);
+    expect((await raw(served.url, 'GET', `/v2/full/restart/blobs/${sha(data)}`)).body.equals(data)).toBe(true);
+    expect(await checkInvariants(dir)).toEqual([]);
   });
 });
