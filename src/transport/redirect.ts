@@ -1,4 +1,4 @@
-import { TransportError } from '../errors/errors.js';
+import { RegistryError, TransportError } from '../errors/errors.js';
 import { discard, header, type Middleware } from './types.js';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -16,7 +16,13 @@ export function redirectMiddleware(max = 5): Middleware {
       if (!REDIRECTS.has(res.status) || !loc || (cur.method !== 'GET' && cur.method !== 'HEAD')) return res;
       if (i >= max) throw new TransportError(`too many redirects for ${req.method} ${req.url.origin}${req.url.pathname}`);
       await discard(res);
-      const url = new URL(loc, cur.url);
+      let url: URL;
+      try {
+        url = new URL(loc, cur.url);
+        if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(url.protocol);
+      } catch {
+        throw new RegistryError('UNKNOWN', `${req.method} ${req.url.origin}${req.url.pathname}: redirected to an unusable Location "${loc.slice(0, 100)}"`);
+      }
       const headers = { ...cur.headers };
       if (url.origin !== req.url.origin) delete headers.authorization;
       cur = { ...cur, url, headers, scopes: url.origin === req.url.origin ? cur.scopes : undefined };
