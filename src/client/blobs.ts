@@ -39,7 +39,12 @@ export class BlobClient {
     const res = await this.ctx.send({ method: 'GET', url: routes.blob(this.ctx.origin, this.ctx.repository, digest), headers, scopes: pullScopes(this.ctx), signal: opts.signal });
     if (res.status === 206) {
       const m = /^bytes\s+(\d+)-\d+\/(\d+|\*)$/.exec(header(res, 'content-range') ?? '');
-      const start = m ? Number(m[1]) : offset;
+      // without a Content-Range nobody knows where the body starts: never append it to a partial file
+      if (!m && offset > 0) {
+        res.body.destroy();
+        throw new RegistryError('RANGE_INVALID', `blob ${digest}: registry answered 206 without a usable Content-Range (asked from offset ${offset})`);
+      }
+      const start = m ? Number(m[1]) : 0;
       if (start !== offset) {
         res.body.destroy();
         throw new RegistryError('RANGE_INVALID', `blob ${digest}: asked for offset ${offset}, got ${start}`);

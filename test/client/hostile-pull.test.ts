@@ -31,6 +31,23 @@ const tagged = (out: string): string[] => {
 };
 
 describe('dist pull against a hostile registry', () => {
+  it('a 206 without Content-Range to a resume is not appended: the blob restarts from 0 and the pull succeeds', async () => {
+    const img = await randomImage({ layers: 1, size: 300_000 });
+    const layer = img.layers[0]!;
+    const routes = honest(img);
+    // a proxy that labels its (whole) answers 206 and sends no Content-Range
+    routes[`/v2/r/blobs/${layer.desc.digest}`] = breaksOnce(layer.bytes, (_q, s) => void s.writeHead(206, { 'content-length': String(layer.bytes.length) }).end(layer.bytes));
+    const reg = await hostileRegistry(routes);
+    closers.push(reg.close);
+    const work = await mkdtemp(join(tmpdir(), 'dist-hostile-'));
+    const out = join(work, 'out');
+    const r = await runWithin(20_000, ['pull', `${reg.host}/r:v1`, '-o', out], isolatedEnv(work, 'a'));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(readFileSync(layerBlob(out, layer.desc.digest)).equals(layer.bytes)).toBe(true);
+    expect(reg.hits.filter((h) => h.startsWith(`GET /v2/r/blobs/${layer.desc.digest}`)).length).toBe(3);
+  });
+
   it('a redirect to an unusable Location: exit 1, one line naming it; the layout shows no blob and no tag', async () => {
     const img = await randomImage({ layers: 1, size: 4096 });
     const layer = img.layers[0]!;
