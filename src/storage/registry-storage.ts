@@ -3,7 +3,8 @@ import { BlobStore } from './blob-store.js';
 import { Catalog } from './catalog.js';
 import type { StorageDriver } from './driver/driver.js';
 import type { ManifestHandler } from './manifest-handlers.js';
-import { ManifestStore } from './manifest-store.js';
+import { ManifestStore, type StoredManifest } from './manifest-store.js';
+import { KeyedRwLock } from './mutex.js';
 import { paths } from './paths.js';
 import { Referrers } from './referrers.js';
 import { RepoBlobs } from './repo-blobs.js';
@@ -19,6 +20,12 @@ export class RegistryStorage {
   readonly tags: TagStore;
   readonly catalog: Catalog;
   readonly referrers: Referrers;
+  /**
+   * Manifest PUTs of a repository (revision, then tags) hold it shared, a DELETE by digest holds it
+   * exclusively: a DELETE that fell between a PUT's revision and its tag left a tag that was listed
+   * but pointed at a deleted manifest.
+   */
+  private readonly manifestLock = new KeyedRwLock();
 
   constructor(readonly driver: StorageDriver, opts: { manifestHandlers?: Map<string, ManifestHandler> } = {}) {
     this.blobs = new BlobStore(driver);
@@ -30,12 +37,23 @@ export class RegistryStorage {
     this.referrers = new Referrers(this.manifests);
   }
 
+  /** Validate and store a manifest, then point `tags` at it (see `manifestLock`). */
+  async putManifest(name: string, bytes: Buffer, contentType: string | undefined, expected: Digest | undefined, tags: string[], urlTag?: string): Promise<StoredManifest> {
+    return this.manifestLock.shared(name, async () => {
+      const stored = await this.manifests.put(name, bytes, contentType, expected, urlTag);
+      for (const t of tags) await this.tags.tag(name, t, stored.digest);
+      return stored;
+    });
+  }
+
   /** Delete a manifest revision and every tag that points at it; returns the removed tags. */
   async deleteManifest(name: string, digest: Digest): Promise<string[]> {
-    await this.manifests.delete(name, digest);
-    const tags = await this.tags.tagsOf(name, digest);
-    for (const t of tags) await this.tags.untag(name, t).catch(() => undefined);
-    return tags;
+    return this.manifestLock.exclusive(name, async () => {
+      await this.manifests.delete(name, digest);
+      const tags = await this.tags.tagsOf(name, digest);
+      for (const t of tags) await this.tags.untag(name, t).catch(() => undefined);
+      return tags;
+    });
   }
 
   async repositoryExists(name: string): Promise<boolean> {

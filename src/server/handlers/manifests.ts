@@ -32,8 +32,7 @@ export const putManifest: Handler = async ({ req, res, params, query, storage, e
   for (const t of tags) checkTag(t);
   const bytes = await readBody(req, MAX_MANIFEST_SIZE, () => new RegistryError('MANIFEST_TOO_BIG', `manifest exceeds ${MAX_MANIFEST_SIZE} bytes`, { limit: MAX_MANIFEST_SIZE }));
   const expected: Digest | undefined = 'digest' in ref ? ref.digest : undefined;
-  const stored = await storage.manifests.put(name, bytes, req.headers['content-type'], expected, 'tag' in ref ? ref.tag : undefined);
-  for (const t of tags) await storage.tags.tag(name, t, stored.digest);
+  const stored = await storage.putManifest(name, bytes, req.headers['content-type'], expected, tags, 'tag' in ref ? ref.tag : undefined);
   const headers: Record<string, string> = { Location: `/v2/${name}/manifests/${stored.digest}`, 'Docker-Content-Digest': stored.digest };
   const subject = stored.parsed ? subjectOf(stored.parsed) : undefined;
   if (subject) headers['OCI-Subject'] = subject.digest;
