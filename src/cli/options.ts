@@ -9,6 +9,8 @@ export interface GlobalOptions {
   creds?: string;
   jobs: number;
   chunkSize?: number;
+  /** `--timeout`, in ms. */
+  timeout?: number;
   json?: boolean;
   quiet?: boolean;
   verbose?: boolean;
@@ -32,4 +34,12 @@ export function parsePositiveInt(s: string): number {
   const n = Number(s);
   if (!Number.isInteger(n) || n <= 0) throw new UsageError(`expected a positive integer, got "${s}"`);
   return n;
+}
+
+/** Parse `30s`, `2m`, `1500ms`, `45` (seconds) into milliseconds. */
+export function parseDuration(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i.exec(s.trim());
+  const ms = m ? Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's').toLowerCase() as 'ms' | 's' | 'm' | 'h']) : NaN;
+  if (!Number.isSafeInteger(ms) || ms <= 0) throw new UsageError(`invalid duration "${s}" (examples: 30s, 2m, 1500ms)`);
+  return ms;
 }

@@ -13,6 +13,7 @@ export function repositoryOptions(g: GlobalOptions): RepositoryOptions {
     caFile: g.caFile,
     creds: g.creds,
     chunkSize: g.chunkSize,
+    timeoutMs: g.timeout,
     log: g.verbose ? (line) => process.stderr.write(`dist: ${line}\n`) : undefined,
     logHeaders: g.verbose,
   };

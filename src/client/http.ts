@@ -3,6 +3,7 @@ import { authMiddleware } from '../auth/middleware.js';
 import { defaultCredentials } from '../auth/providers.js';
 import type { CredentialProvider } from '../auth/credentials.js';
 import { TokenClient } from '../auth/token.js';
+import { stallTimeoutMiddleware } from './stall.js';
 import { isLoopbackRegistry, registryHost } from '../ref/reference.js';
 import { createDispatcher, undiciHandler } from '../transport/base.js';
 import { httpsFallbackMiddleware } from '../transport/fallback.js';
@@ -29,6 +30,8 @@ export interface ClientOptions {
   log?: LogSink;
   logHeaders?: boolean;
   retry?: RetryOptions;
+  /** Give up on a registry that sends nothing for this long (ms; `--timeout`). Unset: undici's 300 s. */
+  timeoutMs?: number;
   /** A custom undici dispatcher (overrides the TLS options). */
   dispatcher?: Dispatcher;
 }
@@ -45,6 +48,7 @@ export class RegistryClient {
   constructor(readonly options: ClientOptions = {}) {
     this.dispatcher = options.dispatcher ?? createDispatcher({ insecure: options.insecure, caFile: options.caFile });
     const log = options.log ? [loggingMiddleware(options.log, { headers: options.logHeaders })] : [];
+    if (options.timeoutMs) log.push(stallTimeoutMiddleware(options.timeoutMs));
     const base = undiciHandler(this.dispatcher);
     const retry = retryMiddleware({
       ...options.retry,
