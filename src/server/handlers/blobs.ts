@@ -31,13 +31,15 @@ export const getBlob: Handler = async ({ req, res, params, storage, emit, redire
   }
   const start = range?.start ?? 0;
   const length = range ? range.end - range.start + 1 : size;
+  // Open the data before any header is set: a blob whose data went away since the stat (garbage
+  // collection) was answered 404 with the blob's ETag, Content-Range and a one-year Cache-Control.
+  const src = req.method === 'HEAD' ? undefined : await storage.blobs.reader(digest, start);
   res.statusCode = range ? 206 : 200;
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
   res.setHeader('Content-Type', 'application/octet-stream');
   res.setHeader('Content-Length', length);
   if (range) res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
-  if (req.method === 'HEAD') return void res.end();
-  const src = await storage.blobs.reader(digest, start);
+  if (!src) return void res.end();
   emit({ action: 'pull', kind: 'blob', repository: name, digest, size, mediaType: 'application/octet-stream' });
   await sendBody(src, length, res);
 };
