@@ -1,3 +1,4 @@
+import { printable } from '../client/printable.js';
 import { DistError, RegistryError } from '../errors/errors.js';
 
 /** Documented, stable exit codes (README "Exit codes"). */
@@ -67,13 +68,13 @@ export function exitCodeFor(err: unknown): number {
   return Exit.FAILURE;
 }
 
-/** One line: what went wrong (and, where we know it, what to do). */
+/** One line: what went wrong (and, where we know it, what to do); a registry's text cannot break it. */
 export function errorLine(err: unknown): string {
   if (err instanceof Error) {
     // the hint may sit on a wrapped cause (a CopyError around a full disk)
     let hint: string | undefined;
     for (let e: unknown = err, depth = 0; e && !hint && depth < 5; e = (e as Error).cause, depth++) hint = (e as { hint?: string }).hint;
-    return hint ? `${err.message} (${hint})` : err.message;
+    return printable(hint ? `${err.message} (${hint})` : err.message);
   }
-  return String(err);
+  return printable(String(err));
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { printable } from '../client/printable.js';
 import { RemoteRegistry } from '../client/registry.js';
 import { RemoteRepository, type RepositoryOptions } from '../client/repository.js';
 import { UsageError } from '../errors/errors.js';
@@ -51,7 +52,7 @@ export async function printPages(pages: AsyncIterable<string[]>, key: string, g:
   for await (const page of pages) {
     for (const entry of page) {
       if (g.json) printJson({ [key]: entry });
-      else process.stdout.write(`${entry}\n`);
+      else process.stdout.write(`${printable(entry)}\n`);
     }
   }
 }

@@ -6,6 +6,7 @@ import { parseManifest } from '../oci/manifest.js';
 import { formatPlatform, platformMatches } from '../oci/platform.js';
 import type { Descriptor, Platform } from '../oci/types.js';
 import { readCapped } from '../transport/types.js';
+import { printable } from './printable.js';
 
 /** What `dist inspect` shows, for any ReadOnlyTarget (remote, OCI layout, archive). */
 export interface ImageSummary {
@@ -104,7 +105,8 @@ export function formatSummary(s: ImageSummary): string {
     s.layers.forEach((l, i) => lines.push(`  ${String(i + 1).padStart(3)}  ${l.digest}  ${humanSize(l.size).padStart(10)}  ${l.mediaType}`));
   }
   if (s.annotations) for (const [k, v] of Object.entries(s.annotations)) lines.push(`Annotation: ${k}=${v}`);
-  return `${lines.join('\n')}\n`;
+  // every field may come from the registry: one field, one line, no terminal control
+  return `${lines.map(printable).join('\n')}\n`;
 }
 
 export interface InspectRequest {
