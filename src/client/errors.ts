@@ -19,7 +19,7 @@ export async function responseError(res: HttpResponse, what: string, notFound: E
   const prefix = `${what}: `;
   if (wire.length) {
     const e = fromWire(wire, `HTTP ${res.status}`);
-    const err = new RegistryError(e.code, prefix + e.message, e.detail, { headers: rangeHeader(res) });
+    const err = new RegistryError(e.code, prefix + e.message + retryAfterText(res), e.detail, { headers: rangeHeader(res) });
     if (e.code === 'UNAUTHORIZED') Object.assign(err, { hint: 'run "dist login" or pass --creds' });
     return err;
   }
@@ -28,13 +28,25 @@ export async function responseError(res: HttpResponse, what: string, notFound: E
   }
   const code = codeForStatus(res.status, notFound);
   if (code) {
-    const err = new RegistryError(code, `${prefix}${statusText(res.status)}`, undefined, { headers: rangeHeader(res) });
+    const err = new RegistryError(code, `${prefix}${statusText(res.status)}${retryAfterText(res)}`, undefined, { headers: rangeHeader(res) });
     if (code === 'UNAUTHORIZED') Object.assign(err, { hint: 'run "dist login" or pass --creds' });
     return err;
   }
-  if (res.status >= 500) return new TransportError(`${prefix}registry answered HTTP ${res.status}`);
+  if (res.status >= 500) return new TransportError(`${prefix}registry answered HTTP ${res.status}${retryAfterText(res)}`);
   if (res.status === 407) return new AuthError(`${prefix}proxy authentication required`);
   return new RegistryError('UNKNOWN', `${prefix}unexpected HTTP ${res.status}`);
+}
+
+/** A busy registry's `Retry-After` (seconds or a date) that was too long to wait for: tell the user. */
+function retryAfterText(res: HttpResponse): string {
+  if (res.status !== 429 && res.status < 500) return '';
+  const v = header(res, 'retry-after')?.trim();
+  if (!v) return '';
+  const at = /^\d+$/.test(v) ? Date.now() + Number(v) * 1000 : Date.parse(v);
+  if (Number.isNaN(at) || !Number.isFinite(at)) return '';
+  const s = Math.max(0, Math.round((at - Date.now()) / 1000));
+  const when = s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`;
+  return ` (the registry asks to retry in ${when}; try again then)`;
 }
 
 function rangeHeader(res: HttpResponse): Record<string, string> {
