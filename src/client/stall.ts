@@ -21,11 +21,14 @@ function watchBody(body: Readable, ms: number, onStall: () => Error): void {
   const push = body.push.bind(body);
   body.push = (chunk: unknown, encoding?: BufferEncoding): boolean => {
     last = Date.now();
+    if (chunk === null) clearInterval(timer); // all of it arrived
     return push(chunk, encoding);
   };
+  // someone waits for bytes: a pipe/`data` listener, or an async iterator (`readable`)
+  const reading = (): boolean => body.readableFlowing === true || body.listenerCount('readable') > 0;
   const timer = setInterval(() => {
     if (body.destroyed || body.readableEnded) return clearInterval(timer);
-    if (body.readableLength > 0) last = Date.now();
+    if (body.readableLength > 0 || !reading()) last = Date.now();
     else if (Date.now() - last >= ms) {
       clearInterval(timer);
       body.destroy(onStall());

@@ -1,4 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { buffer as drain } from 'node:stream/consumers';
+import { setTimeout as delay } from 'node:timers/promises';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { randomImage } from '../helpers/layout-fixture.js';
 import { closeAfterEach } from '../helpers/closers.js';
 import { buildOnce } from '../cli/helpers.js';
+import { RemoteRepository } from '../../src/client/repository.js';
 import { honest, hostileRegistry, isolatedEnv, oneLine, runWithin } from './hostile-registry.js';
 
 const closers = closeAfterEach();
@@ -47,6 +50,28 @@ describe('registries that stall (--timeout)', () => {
     const index = existsSync(join(out, 'index.json')) ? readFileSync(join(out, 'index.json'), 'utf8') : '';
     expect(index).not.toContain('"v1"');
   });
+
+  it('library: a reader that is slow itself is not a stall; a body that stops is, with undici\'s timeout code', async () => {
+    const img = await randomImage({ layers: 2, size: 100_000 });
+    const [ok, stuck] = img.layers as [typeof img.layers[0], typeof img.layers[0]];
+    const routes = honest(img);
+    routes[`GET /v2/r/blobs/${stuck.desc.digest}`] = (_req, res) => {
+      res.writeHead(200, { 'content-length': String(stuck.bytes.length) });
+      res.write(stuck.bytes.subarray(0, 1000));
+    };
+    const reg = await hostileRegistry(routes);
+    closers.push(reg.close);
+    const repo = new RemoteRepository(reg.host, 'r', { journal: false, timeoutMs: 300 });
+    closers.push(() => repo.client.close());
+    const slow = await repo.fetch(ok.desc);
+    await delay(900); // three timeouts without reading: the bytes wait in the stream, nobody stalls
+    expect((await drain(slow)).equals(ok.bytes)).toBe(true);
+    const t0 = Date.now();
+    const err = (await drain(await repo.fetch(stuck.desc)).catch((e: unknown) => e)) as Error & { cause?: { code?: string } };
+    expect(err.message).toMatch(/no data for 0.3 s/);
+    expect(err.cause?.code).toBe('UND_ERR_BODY_TIMEOUT');
+    expect(Date.now() - t0).toBeLessThan(3_000);
+  }, 20_000);
 
   it('--timeout takes durations and refuses nonsense (exit 2)', async () => {
     const r = await runWithin(10_000, ['--timeout', 'soon', 'tags', '127.0.0.1:9/r']);
