@@ -9,6 +9,7 @@ import type { Ctx, RegistryEvent } from './context.js';
 import { HANDLERS, WRITE_METHODS } from './dispatch.js';
 import { sendError } from './errors.js';
 import { givenRequestId } from './http.js';
+import { lingerOnClose } from './linger.js';
 import { createLogger, type Logger } from './log.js';
 import { type Access, accessFor, matchRoute, ROUTES, type Route } from './router.js';
 import { UploadState } from './upload-state.js';
@@ -122,8 +123,13 @@ export function createRegistry(opts: RegistryOptions): RegistryHandler {
         return;
       }
       const status = (err as { httpStatus?: number }).httpStatus;
-      // A body not read to its end (the store failed mid-upload) is not drained: answer and close.
-      if (!req.complete) res.shouldKeepAlive = false;
+      // A body not read to its end (the store failed mid-upload) is not drained: answer and close,
+      // lingering so that the bytes still in flight do not reset the connection before it is read.
+      if (!req.complete) {
+        res.shouldKeepAlive = false;
+        // req.socket is null once the connection is gone (a RegistryError still gets here then)
+        if (req.socket) lingerOnClose(req.socket);
+      }
       sendError(res, err, log, { head: method === 'HEAD', status });
     }
   }
