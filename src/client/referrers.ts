@@ -1,4 +1,4 @@
-import type { Digest } from '../digest/digest.js';
+import { isDigest, type Digest } from '../digest/digest.js';
 import { RegistryError } from '../errors/errors.js';
 import type { Descriptor } from '../oci/types.js';
 import { discard, header, headerAll, readCapped } from '../transport/types.js';
@@ -15,13 +15,22 @@ export function referrersTag(digest: Digest): string {
   return `${alg.slice(0, 32)}-${enc.slice(0, 64)}`.replace(/[^a-zA-Z0-9._-]/g, '-');
 }
 
+const isDescriptor = (d: unknown): d is Descriptor => {
+  const x = d as Partial<Descriptor> | null;
+  return !!x && typeof x === 'object' && typeof x.mediaType === 'string' && isDigest(x.digest) && Number.isSafeInteger(x.size) && x.size! >= 0;
+};
+
 function manifestsOf(body: Buffer): Descriptor[] {
+  let v: unknown;
   try {
-    const v = JSON.parse(body.toString('utf8')) as { manifests?: unknown };
-    return Array.isArray(v.manifests) ? (v.manifests as Descriptor[]) : [];
+    v = JSON.parse(body.toString('utf8'));
   } catch {
-    throw new RegistryError('MANIFEST_INVALID', 'referrers: registry sent an invalid index');
+    v = undefined;
   }
+  const list = v !== null && typeof v === 'object' ? (v as { manifests?: unknown }).manifests : null;
+  if (list === undefined) return [];
+  if (!Array.isArray(list) || !list.every(isDescriptor)) throw new RegistryError('MANIFEST_INVALID', 'referrers: registry sent an invalid index');
+  return list;
 }
 
 /**
@@ -36,7 +45,12 @@ export async function listReferrers(ctx: RepoContext, digest: Digest, opts: { ar
   const out: Descriptor[] = [];
   const scopes = [`repository:${ctx.repository}:pull`];
   let first = true;
+  const seen = new Set<string>();
+  const listed = new Set<string>();
   while (url) {
+    // a Link back to a page already read, or to pages that bring nothing new, must not loop forever
+    if (seen.has(url.href)) throw new RegistryError('UNKNOWN', `referrers of ${digest}: pagination loops at ${url.pathname}${url.search}`);
+    seen.add(url.href);
     const res = await ctx.send({ method: 'GET', url, headers: { accept: 'application/vnd.oci.image.index.v1+json' }, scopes, signal: opts.signal });
     if (first && (res.status === 404 || res.status === 405 || res.status === 400)) {
       await discard(res);
@@ -47,8 +61,10 @@ export async function listReferrers(ctx: RepoContext, digest: Digest, opts: { ar
     const applied = (header(res, 'oci-filters-applied') ?? '').split(',').map((s) => s.trim()).includes('artifactType');
     const body = await readCapped(res.body, MAX_MANIFEST_BYTES);
     if (!body) throw new RegistryError('MANIFEST_TOO_BIG', `referrers of ${digest}: index too big`);
-    out.push(...filter(manifestsOf(body), applied));
+    const page = manifestsOf(body).filter((d) => !listed.has(d.digest) && listed.add(d.digest));
+    out.push(...filter(page, applied));
     url = nextLink(headerAll(res, 'link'), url);
+    if (url && !page.length) throw new RegistryError('UNKNOWN', `referrers of ${digest}: the registry links to another page but sent nothing new`);
   }
   return out;
 }
