@@ -98,9 +98,14 @@ export class ManifestStore {
     return { digest, bytes, mediaType: parsed.mediaType, parsed };
   }
 
+  /** Is `digest` a revision of the repository (its link is there, whether or not its bytes are)? */
+  async isRevision(name: string, digest: Digest): Promise<boolean> {
+    return (await readLink(this.driver, paths.revisionLink(name, digest))) !== undefined;
+  }
+
   /** Remove the revision link (the bytes stay until GC). MANIFEST_UNKNOWN when not there. */
   async delete(name: string, digest: Digest): Promise<void> {
-    if (!(await readLink(this.driver, paths.revisionLink(name, digest)))) throw new RegistryError('MANIFEST_UNKNOWN', undefined, { digest });
+    if (!(await this.isRevision(name, digest))) throw new RegistryError('MANIFEST_UNKNOWN', undefined, { digest });
     await deleteIfExists(this.driver, paths.revisionLink(name, digest));
   }
 

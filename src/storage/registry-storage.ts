@@ -1,4 +1,5 @@
 import type { Digest } from '../digest/digest.js';
+import { RegistryError } from '../errors/errors.js';
 import { BlobStore } from './blob-store.js';
 import { Catalog } from './catalog.js';
 import type { StorageDriver } from './driver/driver.js';
@@ -49,9 +50,16 @@ export class RegistryStorage {
   /** Delete a manifest revision and every tag that points at it; returns the removed tags. */
   async deleteManifest(name: string, digest: Digest): Promise<string[]> {
     return this.manifestLock.exclusive(name, async () => {
-      await this.manifests.delete(name, digest);
+      if (!(await this.manifests.isRevision(name, digest))) throw new RegistryError('MANIFEST_UNKNOWN', undefined, { digest });
+      // Tags first, and a failure stops here: a failure or a crash between the steps leaves the
+      // manifest with fewer tags, never a listed tag whose manifest is gone (it did, with a 202).
       const tags = await this.tags.tagsOf(name, digest);
-      for (const t of tags) await this.tags.untag(name, t).catch(() => undefined);
+      for (const t of tags) {
+        await this.tags.untag(name, t).catch((e: unknown) => {
+          if (!(e instanceof RegistryError && e.code === 'MANIFEST_UNKNOWN')) throw e;
+        });
+      }
+      await this.manifests.delete(name, digest);
       return tags;
     });
   }

@@ -3,7 +3,7 @@ import { FilesystemDriver } from '../../src/storage/driver/filesystem.js';
 import { startRegistry } from '../helpers/registry.js';
 import { tempDir } from '../helpers/temp.js';
 import { checkInvariants } from './invariants.js';
-import { OCI_MANIFEST, getManifest, makeImage, pushBlob, putManifest, raw } from './util.js';
+import { OCI_MANIFEST, errorCode, getManifest, makeImage, pushBlob, pushImage, putManifest, raw } from './util.js';
 
 /**
  * The filesystem driver, with the write of a tag's `current/link` slowed down: it widens the
@@ -16,6 +16,45 @@ class SlowTagLinks extends FilesystemDriver {
     return super.putContent(path, data);
   }
 }
+
+/** The filesystem driver, with the removal of a tag failing once (an I/O error), like a crash between the two steps. */
+class TagRemovalFails extends FilesystemDriver {
+  failures = 0;
+  override async delete(path: string): Promise<void> {
+    if (this.failures > 0 && /\/_manifests\/tags\/[^/]+$/.test(path)) {
+      this.failures--;
+      throw Object.assign(new Error(`EIO: i/o error, rename '${path}'`), { code: 'EIO' });
+    }
+    return super.delete(path);
+  }
+}
+
+describe('a manifest DELETE whose tag removal fails', () => {
+  it('leaves manifest and tag as they were (it removed the manifest, kept a dangling tag and answered 202)', async () => {
+    const dir = tempDir('dist-robust-del-');
+    const driver = new TagRemovalFails(dir);
+    const reg = await startRegistry({ dir, driver });
+    try {
+      const img = makeImage();
+      expect((await pushImage(reg.url, 'del/repo', img, 'v1')).status).toBe(201);
+      driver.failures = 1;
+      const del = await raw(reg.url, 'DELETE', `/v2/del/repo/manifests/${img.digest}`);
+      expect(del.status).toBe(500);
+      expect(errorCode(del)).toBe('UNKNOWN');
+      expect((await raw(reg.url, 'GET', '/v2/del/repo/tags/list')).json<{ tags: string[] }>().tags).toEqual(['v1']);
+      expect((await getManifest(reg.url, 'del/repo', 'v1', OCI_MANIFEST)).status).toBe(200);
+      expect((await getManifest(reg.url, 'del/repo', img.digest, OCI_MANIFEST)).status).toBe(200);
+      expect(await checkInvariants(dir)).toEqual([]);
+      // once the fault is gone, the retry removes both
+      expect((await raw(reg.url, 'DELETE', `/v2/del/repo/manifests/${img.digest}`)).status).toBe(202);
+      expect((await raw(reg.url, 'GET', '/v2/del/repo/tags/list')).json<{ tags: string[] }>().tags).toEqual([]);
+      expect((await getManifest(reg.url, 'del/repo', img.digest, OCI_MANIFEST)).status).toBe(404);
+      expect(await checkInvariants(dir)).toEqual([]);
+    } finally {
+      await reg.close();
+    }
+  });
+});
 
 describe('a manifest DELETE racing a PUT of the same manifest by tag', () => {
   it('never leaves a tag that is listed but points at a deleted manifest', async () => {
