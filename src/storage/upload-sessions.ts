@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { algorithmOf, type Digest } from '../digest/digest.js';
 import { Digester } from '../digest/digester.js';
 import { RegistryError } from '../errors/errors.js';
+import { AbortableBody } from './abortable-body.js';
 import type { BlobStore } from './blob-store.js';
 import type { StorageDriver } from './driver/driver.js';
 import { deleteIfExists, isNotFound, sizeOf } from './links.js';
@@ -40,7 +41,7 @@ export class UploadSessions {
   private readonly hashers = new Map<string, Digester>();
   private readonly mutex = new KeyedMutex();
   /** The append in progress per upload id: cancel() stops it instead of waiting for its client. */
-  private readonly writing = new Map<string, AbortController>();
+  private readonly writing = new Map<string, AbortableBody>();
   /**
    * Uploads whose data is already in the blob store but whose repository link could not be
    * written (a full disk): a retried PUT links it. Without this the retry hashed a data file that
@@ -90,11 +91,11 @@ export class UploadSessions {
     if (hasher) this.hashers.set(id, hasher);
     else this.hashers.delete(id);
     const writer = await this.driver.writer(paths.uploadData(name, id), { append: true });
-    const cancelled = new AbortController();
-    this.writing.set(id, cancelled);
+    const input = new AbortableBody(keepOnError(body));
+    this.writing.set(id, input);
     let received = 0;
     try {
-      for await (const chunk of untilAborted(keepOnError(body), cancelled.signal)) {
+      for await (const chunk of input) {
         received += chunk.length;
         if (opts.length !== undefined && received > opts.length) throw new RegistryError('SIZE_INVALID', 'chunk longer than its Content-Range');
         await writer.write(chunk);
@@ -191,49 +192,6 @@ export class UploadSessions {
 function keepOnError(body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
   const r = body as Partial<Pick<Readable, 'iterator'>>;
   return typeof r.iterator === 'function' ? (r.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>) : body;
-}
-
-/**
- * Iterate `body` until `signal` aborts, then fail with BLOB_UPLOAD_UNKNOWN at once, even while
- * waiting for bytes that may never come. The abort listener lives for one read at a time (a
- * Promise.race against one long-lived promise would keep every chunk reachable until the end). The
- * source is told to return without being awaited: an async generator queues that behind its
- * pending read, which ends when the connection closes.
- */
-async function* untilAborted(body: AsyncIterable<Uint8Array>, signal: AbortSignal): AsyncGenerator<Uint8Array> {
-  const it = body[Symbol.asyncIterator]();
-  let done = false;
-  try {
-    while (true) {
-      const r = await nextOrAbort(it, signal);
-      if (r.done) {
-        done = true;
-        return;
-      }
-      yield r.value;
-    }
-  } finally {
-    if (!done) void it.return?.()?.catch(() => undefined);
-  }
-}
-
-function nextOrAbort<T>(it: AsyncIterator<T>, signal: AbortSignal): Promise<IteratorResult<T>> {
-  const cancelled = (): RegistryError => new RegistryError('BLOB_UPLOAD_UNKNOWN', 'blob upload unknown to registry: it was cancelled while this request wrote to it');
-  if (signal.aborted) return Promise.reject(cancelled());
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => reject(cancelled());
-    signal.addEventListener('abort', onAbort, { once: true });
-    it.next().then(
-      (r) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(r);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }
 
 function unknown(id: string): RegistryError {

@@ -1,0 +1,49 @@
+import { RegistryError } from '../errors/errors.js';
+
+/**
+ * A request body an upload is reading, which `abort()` stops at once: the pending read (and every
+ * later one) fails with BLOB_UPLOAD_UNKNOWN, even while it waits for bytes that may never come (a
+ * stalled client). Written as a plain iterator, one promise per read: an async generator and an
+ * AbortSignal listener per read cost a measurable share of PATCH throughput.
+ */
+export class AbortableBody implements AsyncIterableIterator<Uint8Array> {
+  private readonly source: AsyncIterator<Uint8Array>;
+  private failed: RegistryError | undefined;
+  private rejectPending: ((e: unknown) => void) | undefined;
+
+  constructor(body: AsyncIterable<Uint8Array>) {
+    this.source = body[Symbol.asyncIterator]();
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  abort(): void {
+    this.failed ??= new RegistryError('BLOB_UPLOAD_UNKNOWN', 'blob upload unknown to registry: it was cancelled while this request wrote to it');
+    this.rejectPending?.(this.failed);
+  }
+
+  next(): Promise<IteratorResult<Uint8Array>> {
+    if (this.failed) return Promise.reject(this.failed);
+    return new Promise((resolve, reject) => {
+      this.rejectPending = reject;
+      // after an abort the source's answer settles nothing (the promise is already rejected)
+      this.source.next().then(resolve, reject);
+    });
+  }
+
+  /**
+   * Stop reading. After an abort the source is told to return without being awaited: an async
+   * generator queues that behind its pending read, which ends when the connection closes.
+   */
+  return(): Promise<IteratorResult<Uint8Array>> {
+    const done: IteratorResult<Uint8Array> = { done: true, value: undefined };
+    if (!this.source.return) return Promise.resolve(done);
+    if (this.failed) {
+      this.source.return().catch(() => undefined);
+      return Promise.resolve(done);
+    }
+    return this.source.return().then(() => done);
+  }
+}
