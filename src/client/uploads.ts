@@ -310,7 +310,11 @@ async function attempt(ctx: RepoContext, desc: Descriptor, reader: ChunkReader, 
   if (entry && !pos) await o.journal?.delete(ctx.registry, ctx.repository, desc.digest);
   if (!pos) {
     pos = await startUpload(ctx, o.signal);
-    if (desc.size <= Math.max(chunkSize, pos.minChunk ?? 0)) return monolithic(ctx, desc, reader, pos, o);
+    // a chunk is held in memory: a minimum the registry announces beyond MONOLITHIC_MAX (1 TiB,
+    // say) is met by streaming the whole blob in one PATCH instead of buffering it
+    const min = pos.minChunk ?? 0;
+    if (min > MONOLITHIC_MAX) return streamed(ctx, desc, reader, pos, o);
+    if (desc.size <= Math.max(chunkSize, min)) return monolithic(ctx, desc, reader, pos, o);
   }
   return o.chunkSize ? chunked(ctx, desc, reader, pos, o) : streamed(ctx, desc, reader, pos, o);
 }
