@@ -42,6 +42,8 @@ export const imageManifestHandler: ManifestHandler = {
     if (parsed.kind !== 'image') throw new RegistryError('MANIFEST_INVALID', 'manifest invalid: not an image manifest');
     const m = parsed.manifest;
     if (!(await ctx.blobExists(m.config.digest))) throw blobUnknown(m.config);
+    // each distinct digest is looked up once: a 4 MiB manifest can list one layer ~28,000 times
+    const seen = new Set<string>();
     for (const layer of m.layers) {
       if (NON_DISTRIBUTABLE.test(layer.mediaType)) {
         const urls = layer.urls ?? [];
@@ -50,6 +52,8 @@ export const imageManifestHandler: ManifestHandler = {
         }
         if (urls.length > 0) continue;
       }
+      if (seen.has(layer.digest)) continue;
+      seen.add(layer.digest);
       if (!(await ctx.blobExists(layer.digest))) throw blobUnknown(layer);
     }
   },
@@ -59,7 +63,10 @@ export const imageManifestHandler: ManifestHandler = {
 export const indexHandler: ManifestHandler = {
   async validate(parsed, _bytes, ctx) {
     if (parsed.kind !== 'index') throw new RegistryError('MANIFEST_INVALID', 'manifest invalid: not an index');
+    const seen = new Set<string>();
     for (const child of parsed.manifest.manifests) {
+      if (seen.has(child.digest)) continue;
+      seen.add(child.digest);
       if (!(await ctx.manifestExists(child.digest)) && !(await ctx.blobExists(child.digest))) throw blobUnknown(child);
     }
   },
