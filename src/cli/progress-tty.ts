@@ -34,6 +34,7 @@ export function ttyReporter(verb: string): Reporter {
       if (e.type === 'blob-start') bars.set(e.digest, bars$().create(e.size, 0, { id: short(e.digest) }));
       else if (e.type === 'blob-progress') bars.get(e.digest)?.update(e.bytes);
       else if (e.type === 'download-resumed' || e.type === 'upload-resumed') bars.get(e.digest)?.update(e.offset, { id: short(e.digest), state: `resumed at ${bytes(e.offset)}` });
+      else if (e.type === 'download-restarted') bars.get(e.digest)?.update(0, { id: short(e.digest), state: 'restarted (the partial copy was wrong)' });
       else if (e.type === 'blob-done') finishBar(e.digest, e.size, 'done');
       else if (e.type === 'blob-skipped') finishBar(e.digest, e.size, 'already present');
       else if (e.type === 'blob-mounted') finishBar(e.digest, e.size, `mounted from ${e.from}`);

@@ -31,6 +31,7 @@ export class Totals {
     if (e.type === 'blob-start') this.sizes.set(e.digest, e.size);
     else if (e.type === 'blob-progress') this.done.set(e.digest, e.bytes);
     else if (e.type === 'download-resumed' || e.type === 'upload-resumed') this.done.set(e.digest, e.offset);
+    else if (e.type === 'download-restarted') this.done.set(e.digest, 0);
     else if (e.type === 'blob-done') {
       this.done.set(e.digest, e.size);
       this.finished++;

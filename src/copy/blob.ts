@@ -71,13 +71,21 @@ export async function copyBlob(ctx: BlobCopyContext, desc: Descriptor): Promise<
   };
   // A download into a store that keeps partial files survives a flaky source: continue from
   // what arrived (Range), a few times, as long as each attempt made progress.
-  for (let attempt = 0, had = -1; ; attempt++) {
+  for (let attempt = 0, had = -1, restarted = false; ; attempt++) {
     const offset = isIngester(dst) ? await dst.partialSize(desc).catch(() => 0) : 0;
     try {
       await transferOnce(ctx, desc, offset, onProgress);
       break;
     } catch (e) {
       const err = e as CopyError;
+      // A resumed download that fails its digest may have continued a partial file that was wrong
+      // (an earlier source sent bad bytes, then broke off). The destination dropped that file on the
+      // mismatch: start over from byte 0, once. Without this the next run was the one to succeed.
+      if (offset > 0 && !restarted && err.cause instanceof DigestMismatchError && !signal?.aborted) {
+        restarted = true;
+        onEvent({ type: 'download-restarted', ...base, offset });
+        continue;
+      }
       const grew = isIngester(dst) && (await dst.partialSize(desc).catch(() => 0)) > Math.max(offset, had);
       had = offset;
       if (err.side !== 'source' || !isTransient(err.cause) || !grew || attempt >= MAX_IN_RUN_RESUMES || signal?.aborted) throw err;

@@ -12,6 +12,8 @@ export type CopyEvent =
   | { type: 'blob-mounted'; digest: Digest; size: number; from: string }
   | { type: 'upload-resumed'; digest: Digest; offset: number; size: number }
   | { type: 'download-resumed'; digest: Digest; offset: number; size: number }
+  /** A resumed download failed its digest: the partial file (`offset` bytes) was wrong and is dropped; the blob starts over. */
+  | { type: 'download-restarted'; digest: Digest; offset: number; size: number }
   | { type: 'manifest-pushed'; digest: Digest; mediaType: string; size: number }
   | { type: 'manifest-skipped'; digest: Digest; mediaType: string; size: number }
   | { type: 'tagged'; reference: string; digest: Digest };
