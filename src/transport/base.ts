@@ -76,6 +76,8 @@ export function undiciHandler(dispatcher: Dispatcher): Handler {
       const tls = code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_SSL|TLS/.test(code);
       const e = new TransportError(`${req.method} ${req.url.origin}${req.url.pathname}: ${(err as Error).message}${code ? ` (${code})` : ''}`, { cause: err });
       if (tls) Object.assign(e, { hint: 'use --ca-file to trust the registry certificate, --insecure to skip verification, or --plain-http' });
+      // undici's own limit (300 s) when --timeout is not given
+      else if (code === 'UND_ERR_HEADERS_TIMEOUT') Object.assign(e, { hint: 'the registry accepted the request and never answered; try again, or set --timeout' });
       throw e;
     }
   };
