@@ -64,7 +64,12 @@ async function main() {
   const rows = [];
   const ctx = {
     opts, work, tools, avail, log, sizes: sizesFor(opts.quick), sharedDir: join(work, 'shared'),
-    addRow: (r) => { rows.push(r); log(`  ${r.figure}: dist ${fmt(r.dist)} | peer ${fmt(r.peer)}`); },
+    addRow: (r) => {
+      rows.push(r);
+      // each run's value too (in run order), so an outlying run can be told from a steady difference
+      const runs = (side) => (r.samples?.[side]?.length > 1 ? ` [${r.samples[side].map(fmt).join(', ')}]` : '');
+      log(`  ${r.figure}: dist ${fmt(r.dist)}${runs('dist')} | peer ${fmt(r.peer)}${runs('peer')}`);
+    },
   };
   const groups = opts.only;
   const load0 = loadavg()[0];

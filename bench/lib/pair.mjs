@@ -53,7 +53,8 @@ export async function measureMany(ctx, label, keys, sides, runs = ctx.opts.runs)
       const v = per[side].map((o) => o[k]).filter((x) => x !== undefined);
       return v.length ? median(v) : 'no data';
     };
-    out[k] = { dist: pick('dist'), peer: pick('peer') };
+    const runs = (side) => (typeof r[side] === 'string' ? [] : per[side].map((o) => o[k]).filter((x) => x !== undefined));
+    out[k] = { dist: pick('dist'), peer: pick('peer'), samples: { dist: runs('dist'), peer: runs('peer') } };
   }
   return out;
 }
