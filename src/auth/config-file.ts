@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { AuthError } from '../errors/errors.js';
 import type { Credential } from './credentials.js';
 
 /** The subset of docker's config.json / containers' auth.json that matters for credentials. */
@@ -28,19 +29,31 @@ export function containersAuthPaths(env: NodeJS.ProcessEnv = process.env): { exp
   return { explicit: env.REGISTRY_AUTH_FILE || undefined, defaults };
 }
 
+/**
+ * Read an auth file. A missing file is no file (undefined); one that cannot be read (a directory,
+ * no permission) or is not a JSON object is an AuthError naming the file: dist neither goes on
+ * anonymously nor overwrites it on login (which would lose the other entries).
+ */
 export async function readAuthFile(path: string): Promise<AuthConfigFile | undefined> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
-  } catch {
-    return undefined;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw new AuthError(`credentials file ${path} cannot be read (${code ?? (e as Error).message})`);
   }
+  if (text.trim() === '') return undefined;
+  let v: unknown;
   try {
-    const v = JSON.parse(text) as unknown;
-    return v && typeof v === 'object' ? (v as AuthConfigFile) : undefined;
-  } catch {
-    return undefined;
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new AuthError(`credentials file ${path} is not valid JSON (${(e as Error).message.split('\n')[0]}): fix or remove it`);
   }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new AuthError(`credentials file ${path} is not a JSON object: fix or remove it`);
+  const auths = (v as AuthConfigFile).auths;
+  if (auths !== undefined && (!auths || typeof auths !== 'object' || Array.isArray(auths))) throw new AuthError(`credentials file ${path}: "auths" is not an object: fix or remove it`);
+  return v as AuthConfigFile;
 }
 
 /** The key for `registry` as docker writes it. */
@@ -61,7 +74,7 @@ export function normaliseKey(key: string): string {
  * Find the entry for a registry (and, for containers auth.json, the most specific
  * `registry/namespace/repo` key) and decode it.
  */
-export function lookupAuths(file: AuthConfigFile, registry: string, repository?: string): Credential | undefined {
+export function lookupAuths(file: AuthConfigFile, registry: string, repository?: string, where = 'credentials file'): Credential | undefined {
   const auths = file.auths ?? {};
   const wanted = repository ? `${registry}/${repository}` : registry;
   let best: { len: number; key: string } | undefined;
@@ -71,19 +84,25 @@ export function lookupAuths(file: AuthConfigFile, registry: string, repository?:
     if (matches && (!best || n.length > best.len)) best = { len: n.length, key };
   }
   if (!best) return undefined;
-  return decodeEntry(auths[best.key]!);
+  const entry = auths[best.key];
+  if (!entry || typeof entry !== 'object') throw new AuthError(`${where}: auths[${JSON.stringify(best.key)}] is not an object: fix it or log in again`);
+  return decodeEntry(entry, `${where}: auths[${JSON.stringify(best.key)}]`);
 }
 
-function decodeEntry(e: NonNullable<AuthConfigFile['auths']>[string]): Credential | undefined {
-  let username = e.username;
-  let password = e.password;
-  if (typeof e.auth === 'string' && e.auth) {
-    const dec = Buffer.from(e.auth, 'base64').toString('utf8');
+function decodeEntry(e: NonNullable<AuthConfigFile['auths']>[string], where: string): Credential | undefined {
+  let username = typeof e.username === 'string' ? e.username : undefined;
+  let password = typeof e.password === 'string' ? e.password : undefined;
+  if (e.auth !== undefined && e.auth !== '') {
+    // never echo the value: it is the secret
+    const bad = (): AuthError => new AuthError(`${where}.auth is not base64 of "user:password": run "dist login" again or fix the file`);
+    if (typeof e.auth !== 'string') throw bad();
+    const b64 = e.auth.trim();
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 === 1) throw bad();
+    const dec = Buffer.from(b64, 'base64').toString('utf8');
     const i = dec.indexOf(':');
-    if (i > 0) {
-      username = dec.slice(0, i);
-      password = dec.slice(i + 1);
-    }
+    if (i <= 0) throw bad();
+    username = dec.slice(0, i);
+    password = dec.slice(i + 1);
   }
   if (typeof e.identitytoken === 'string' && e.identitytoken) return { kind: 'identity', username, identityToken: e.identitytoken };
   if (username && password !== undefined) return { kind: 'basic', username, password };

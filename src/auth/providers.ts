@@ -14,7 +14,7 @@ export function dockerConfigCredentials(path: string = dockerConfigPath()): Cred
         const c = await helperGet(name, configKey(registry));
         if (c) return { ...c, source: `docker-credential-${name}` };
       }
-      const c = lookupAuths(file, registry);
+      const c = lookupAuths(file, registry, undefined, path);
       return c && { ...c, source: path };
     },
   };
@@ -25,7 +25,7 @@ export function authFileCredentials(path: string): CredentialProvider {
   return {
     async get(registry, repository) {
       const file = await readAuthFile(path);
-      const c = file && lookupAuths(file, registry, repository);
+      const c = file && lookupAuths(file, registry, repository, path);
       return c && { ...c, source: path };
     },
   };
