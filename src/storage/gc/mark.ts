@@ -3,6 +3,7 @@ import { parseManifest, referencedDescriptors, subjectOf } from '../../oci/manif
 import type { StorageDriver } from '../driver/driver.js';
 import { isNotFound, readLink } from '../links.js';
 import { paths } from '../paths.js';
+import { lenientReferences } from './lenient-refs.js';
 import { listRepositories, manifestRevisions, tagCurrents } from './walk.js';
 
 export interface ManifestDeletion {
@@ -22,12 +23,26 @@ export interface MarkResult {
 type Emit = (line: string) => void;
 const MAX_MANIFEST = 4 * 1024 * 1024;
 
-/** What a stored manifest references (config, layers, index children, schema 1 fsLayers) and its subject. */
-async function references(driver: StorageDriver, digest: Digest, emit: Emit): Promise<{ refs: Digest[]; subject?: Digest } | undefined> {
+/**
+ * What a stored manifest references (config, layers, index children, schema 1 fsLayers) and its subject.
+ * A manifest the strict parser refuses is read leniently (every `digest` it names is kept); one whose
+ * blob is missing or not JSON references nothing GC can know (a warning). Any other read error stops
+ * GC before it deletes anything: sweeping without knowing what a manifest uses could delete it.
+ */
+async function references(driver: StorageDriver, repo: string, digest: Digest, emit: Emit): Promise<{ refs: Digest[]; subject?: Digest } | undefined> {
+  let bytes: Buffer;
   try {
     const st = await driver.stat(paths.blobData(digest));
-    if (st.size > MAX_MANIFEST) return { refs: [] };
-    const bytes = await driver.getContent(paths.blobData(digest));
+    if (st.size > MAX_MANIFEST) throw new Error(`larger than ${MAX_MANIFEST} bytes`);
+    bytes = await driver.getContent(paths.blobData(digest));
+  } catch (e) {
+    if (isNotFound(e)) {
+      emit(`warning: cannot read manifest ${digest}: blob missing`);
+      return undefined;
+    }
+    throw new Error(`gc: cannot read manifest ${digest} of ${repo} (${(e as Error).message}); nothing was deleted: fix or remove its revision, then rerun`, { cause: e });
+  }
+  try {
     const p = parseManifest(bytes);
     if (p.kind === 'schema1') {
       const fs = (p.manifest.fsLayers ?? []) as Array<{ blobSum?: string }>;
@@ -35,8 +50,15 @@ async function references(driver: StorageDriver, digest: Digest, emit: Emit): Pr
     }
     return { refs: referencedDescriptors(p).map((d) => d.digest), subject: subjectOf(p)?.digest };
   } catch (e) {
-    emit(`warning: cannot read manifest ${digest}: ${isNotFound(e) ? 'blob missing' : (e as Error).message}`);
-    return undefined;
+    let doc: unknown;
+    try {
+      doc = JSON.parse(bytes.toString('utf8'));
+    } catch {
+      emit(`warning: cannot read manifest ${digest}: not JSON`);
+      return undefined;
+    }
+    emit(`warning: manifest ${digest} of ${repo}: ${(e as Error).message}; keeping every digest it names`);
+    return lenientReferences(doc);
   }
 }
 
@@ -56,7 +78,7 @@ export async function mark(driver: StorageDriver, opts: { deleteUntagged?: boole
     const tagged = new Set(tags?.values() ?? []);
     const cache = new Map<Digest, Awaited<ReturnType<typeof references>>>();
     const refsOf = async (d: Digest) => {
-      if (!cache.has(d)) cache.set(d, await references(driver, d, emit));
+      if (!cache.has(d)) cache.set(d, await references(driver, repo, d, emit));
       return cache.get(d);
     };
     const keep = new Set<Digest>();

@@ -1,6 +1,6 @@
 import { isDigest, type Digest } from '../../digest/digest.js';
 import type { StorageDriver } from '../driver/driver.js';
-import { listOrEmpty, readLink } from '../links.js';
+import { listOrEmpty, readLink, sizeOf } from '../links.js';
 import { paths } from '../paths.js';
 
 /**
@@ -34,13 +34,19 @@ export async function listRepositoryDirs(driver: StorageDriver): Promise<string[
   return out;
 }
 
-/** Digests under a `<alg>/<hex>/link` tree (revisions, `_layers`), read from the link files. */
+/**
+ * Digests under a `<alg>/<hex>/link` tree (revisions, `_layers`), read from the link files. A link
+ * file whose content is not a digest (corrupt) counts by its path, as distribution enumerates them:
+ * skipping it would leave the manifest unmarked and its blobs swept.
+ */
 async function linkTree(driver: StorageDriver, dir: string): Promise<Digest[]> {
   const out: Digest[] = [];
   for (const alg of await listOrEmpty(driver, dir)) {
     for (const hex of await listOrEmpty(driver, `${dir}/${alg}`)) {
-      const d = await readLink(driver, `${dir}/${alg}/${hex}/link`);
+      const path = `${dir}/${alg}/${hex}/link`;
+      const d = await readLink(driver, path);
       if (d !== undefined) out.push(d);
+      else if (isDigest(`${alg}:${hex}`) && (await sizeOf(driver, path)) !== undefined) out.push(`${alg}:${hex}` as Digest);
     }
   }
   return out;
@@ -66,6 +72,10 @@ export async function tagCurrents(driver: StorageDriver, repo: string): Promise<
   for (const t of names) {
     const d = await readLink(driver, paths.tagCurrent(repo, t));
     if (d !== undefined) out.set(t, d);
+    // a corrupt current link: which manifest the tag keeps is unknown, so nothing may be called untagged
+    else if ((await sizeOf(driver, paths.tagCurrent(repo, t))) !== undefined) {
+      throw new Error(`gc: tag ${t} of ${repo} has a corrupt current link; nothing was deleted: re-push or delete the tag, then rerun`);
+    }
   }
   return out;
 }
