@@ -4,7 +4,8 @@ import { compare } from 'bcryptjs';
 /** bcrypt of a random string: compared against for unknown users so timing does not reveal them. */
 const DUMMY_HASH = '$2b$10$KcADkH5tdU.cuFuy3sFJfuVJaHPTcFagyEF3ZrMZT0Cl7LL4y90bS';
 const CACHE_MAX = 1024;
-export const BCRYPT_RE = /^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/;
+/** A bcrypt hash bcryptjs can check: cost 04–31 (others make compare throw). */
+export const BCRYPT_RE = /^\$2[aby]\$(0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}$/;
 
 /**
  * Password checks against bcrypt hashes. Unknown users still cost one bcrypt run (constant

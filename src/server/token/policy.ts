@@ -1,4 +1,5 @@
 import { parse as parseYaml } from 'yaml';
+import { BCRYPT_RE } from '../auth/bcrypt.js';
 import { parseScope, type Scope } from '../auth/scope.js';
 
 /**
@@ -39,7 +40,7 @@ export function parsePolicy(text: string): Policy {
   const users = new Map<string, User>();
   for (const [name, raw] of Object.entries((doc.users ?? {}) as Record<string, unknown>)) {
     const u = (raw ?? {}) as Record<string, unknown>;
-    if (typeof u.password !== 'string' || !/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/.test(u.password)) {
+    if (typeof u.password !== 'string' || !BCRYPT_RE.test(u.password)) {
       throw new PolicyError(`users.${name}.password: expected a bcrypt hash ($2y$…, e.g. from "htpasswd -nB ${name}")`);
     }
     const g = u.groups ?? [];
