@@ -28,10 +28,16 @@ class TokenHttpError extends Error {
 async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   const chunks: Buffer[] = [];
   let n = 0;
-  for await (const c of req as AsyncIterable<Buffer>) {
-    n += c.length;
-    if (n > MAX_FORM) throw new TokenHttpError(413, 'invalid_request', 'form body too large');
-    chunks.push(c);
+  try {
+    for await (const c of req as AsyncIterable<Buffer>) {
+      n += c.length;
+      if (n > MAX_FORM) throw new TokenHttpError(413, 'invalid_request', 'form body too large');
+      chunks.push(c);
+    }
+  } catch (e) {
+    if (e instanceof TokenHttpError) throw e;
+    // the client went away mid-body: its mistake (or its network's), not the server's
+    throw new TokenHttpError(400, 'invalid_request', 'the form body did not arrive completely');
   }
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
