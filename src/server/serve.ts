@@ -1,3 +1,4 @@
+import { accessSync, constants, statSync } from 'node:fs';
 import { openDriver } from '../storage/driver/from-config.js';
 import { UsageError } from '../errors/errors.js';
 import type { ServeConfig } from './config.js';
@@ -38,6 +39,39 @@ export function resolveServe(opts: ServeOptions, cfg: ServeConfig = {}): Require
   };
 }
 
+/**
+ * The data directory must be a directory the server can write: one that is a file (or cannot be
+ * created) would answer every push with a 500, so the start stops here with one line instead.
+ */
+function checkDataDir(dir: string): void {
+  let st;
+  try {
+    st = statSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // created on the first write
+    throw new UsageError(`data directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (!st.isDirectory()) throw new UsageError(`data directory ${dir} is not a directory: pass a directory (storage.filesystem.rootdirectory)`);
+  try {
+    accessSync(dir, constants.W_OK | constants.X_OK);
+  } catch {
+    throw new UsageError(`data directory ${dir} is not writable by this user: fix its permissions or pass another directory`);
+  }
+}
+
+const LISTEN_HINTS: Record<string, string> = {
+  EADDRINUSE: 'address already in use: stop what listens there, or pass another --addr (port 0 picks a free one)',
+  EADDRNOTAVAIL: 'no such local address: use one of this host\'s addresses, e.g. 127.0.0.1',
+  EACCES: 'permission denied: ports below 1024 need privileges, pick a higher port',
+  ENOTFOUND: 'unknown host name',
+};
+
+/** A listen failure as one line naming the address and what to do (was: `listen EADDRINUSE: …`, exit 1). */
+function listenError(e: unknown, addr: string): unknown {
+  const hint = LISTEN_HINTS[(e as NodeJS.ErrnoException).code ?? ''];
+  return hint ? new UsageError(`cannot listen on ${addr}: ${hint}`) : e;
+}
+
 /** Start `dist serve`: a filesystem-backed registry listening on the resolved address. */
 export async function startServe(opts: ServeOptions): Promise<RunningServer & { dir: string; banner?: string[] }> {
   // yaml (and the config schema) load only with --config
@@ -49,6 +83,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer & { 
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  if (!cfg.s3) checkDataDir(r.dir);
   // storage.s3 / redis selection (S3 driver owner): the filesystem unless configured otherwise.
   const opened = await openDriver({ dir: r.dir, s3: cfg.s3, redis: cfg.redis, blobDescriptorCache: cfg.blobDescriptorCache });
   const log = createLogger(r.logLevel);
@@ -67,7 +102,14 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer & { 
     secret: r.secret,
     redirect: cfg.redirect ?? false,
   });
-  const running = await team.listen(handler, addr);
+  let running: RunningServer;
+  try {
+    running = await team.listen(handler, addr);
+  } catch (e) {
+    await team.close();
+    await opened.close();
+    throw listenError(e, r.addr);
+  }
   const close = running.close.bind(running);
   return { ...running, dir: cfg.s3 ? opened.description : r.dir, banner: team.banner, close: async (graceMs?: number) => { await close(graceMs); await team.close(); await opened.close(); } };
 }

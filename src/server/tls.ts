@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { createServer, type Server as HttpsServer, type ServerOptions } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createSecureContext } from 'node:tls';
 import { UsageError } from '../errors/errors.js';
 import { type Bound, bind } from './bind.js';
 import { applyIdleTimeout, SERVER_TIMEOUTS } from './timeouts.js';
@@ -13,6 +14,12 @@ export interface TlsConfig {
   clientcas?: string[];
   /** `tls1.2` (default) or `tls1.3`. */
   minimumtls?: string;
+}
+
+/** OpenSSL's reason without its `error:0480006C:PEM routines::` prefix ("no start line", "key values mismatch"). */
+function opensslReason(e: unknown): string {
+  const m = (e as Error).message ?? String(e);
+  return m.split('::').pop()?.split('\n')[0] ?? m;
 }
 
 function read(path: string, key: string): Buffer {
@@ -45,6 +52,11 @@ export function loadTls(cfg: TlsConfig): ServerOptions {
     minVersion: min === 'tls1.3' ? 'TLSv1.3' : 'TLSv1.2',
     ALPNProtocols: ['http/1.1'],
   };
+  try {
+    createSecureContext({ cert: opts.cert, key: opts.key });
+  } catch (e) {
+    throw new UsageError(`http.tls: cannot use certificate ${cfg.certificate} with key ${cfg.key} (${opensslReason(e)}): both must be PEM files and the key must be the certificate's`);
+  }
   if (cfg.clientcas && cfg.clientcas.length > 0) {
     opts.ca = cfg.clientcas.map((p, i) => read(p, `http.tls.clientcas[${i}]`));
     opts.requestCert = true;
