@@ -24,6 +24,17 @@ export interface TokenResponse {
 
 export const MIN_TOKEN_LIFETIME_S = 60;
 
+/** The OAuth2 `error` code of a refusal (`invalid_grant`…), when the body has a sane one; never other text. */
+async function oauthError(body: Parameters<typeof readCapped>[0]): Promise<string | undefined> {
+  try {
+    const buf = await readCapped(body, 64 * 1024);
+    const v = JSON.parse(buf?.toString('utf8') ?? '') as { error?: unknown };
+    return typeof v?.error === 'string' && /^[a-z_]{1,40}$/.test(v.error) ? v.error : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Fetches bearer tokens and caches them per (realm, service, scopes, account). A token is refreshed
  * once less than a tenth of its lifetime (at least 5 s) remains. Concurrent requests share one fetch.
@@ -84,9 +95,15 @@ export class TokenClient {
       res = await this.send({ method: 'GET', url, headers });
     }
     const who = registry ?? url.host;
-    if (res.status === 401 || res.status === 403) {
-      await discard(res);
-      throw new AuthError(cred ? `${who}: the token server refused the credentials (HTTP ${res.status})` : `${who}: authentication required (run "dist login ${who}" or pass --creds)`);
+    // OAuth2 refuses a bad grant with 400 invalid_grant (RFC 6749 §5.2), docker's token servers with 401/403
+    if (res.status === 401 || res.status === 403 || (res.status === 400 && cred?.kind === 'identity')) {
+      const code = await oauthError(res.body);
+      const why = `HTTP ${res.status}${code ? ` ${code}` : ''}`;
+      const from = (cred as { source?: unknown } | undefined)?.source;
+      const src = typeof from === 'string' && from && from !== 'login' ? ` from ${from}` : ''; // 'login': dist login checking them
+      if (!cred) throw new AuthError(`${who}: authentication required (run "dist login ${who}" or pass --creds)`);
+      if (cred.kind === 'identity') throw new AuthError(`${who}: the token server refused the identity token${src} (${why}): it may have expired or been revoked; run "dist login ${who}" again`);
+      throw new AuthError(`${who}: the token server refused the credentials of "${cred.username}"${src} (${why}): check them, or run "dist login ${who}" again`);
     }
     if (res.status !== 200) {
       await discard(res);
