@@ -23,6 +23,21 @@ function strList(v: unknown, key: string): string[] {
   return v;
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A header name or value fetch would refuse on every POST (the queue would never move): refused at start instead. */
+function checkHeaders(headers: Record<string, string[]>, at: string): void {
+  for (const [k, vs] of Object.entries(headers)) {
+    for (const v of vs) {
+      try {
+        new Headers().append(k, v);
+      } catch {
+        throw new UsageError(`config: ${at}.headers.${JSON.stringify(k).slice(1, -1)}: invalid header name or value (no spaces in names, no line breaks in values)`);
+      }
+    }
+  }
+}
+
 /** Validate one endpoint; errors name the key (`notifications.endpoints[0].timeout`). */
 export function parseEndpoint(raw: unknown, i: number): EndpointConfig {
   const at = `notifications.endpoints[${i}]`;
@@ -41,12 +56,15 @@ export function parseEndpoint(raw: unknown, i: number): EndpointConfig {
   if (o.headers !== undefined && o.headers !== null) {
     if (typeof o.headers !== 'object' || Array.isArray(o.headers)) throw new UsageError(`config: ${at}.headers must be a mapping of header to list of values`);
     for (const [k, v] of Object.entries(o.headers as Obj)) headers[k] = typeof v === 'string' ? [v] : strList(v, `${at}.headers.${k}`);
+    checkHeaders(headers, at);
   }
   const dur = (k: string, def: number): number => {
     if (o[k] === undefined) return def;
     const ms = parseDuration(o[k]);
     if (ms === undefined) throw new UsageError(`config: ${at}.${k} must be a duration like 500ms or 1s`);
-    return ms;
+    // Node timers hold 32 bits: a longer one fires after 1 ms (every POST aborted, retries in a hot loop)
+    if (ms > MAX_TIMER_MS) throw new UsageError(`config: ${at}.${k} must be at most 596h`);
+    return ms > 0 ? ms : def; // distribution: a zero duration means the default (1s), not "expire at once"
   };
   if (o.threshold !== undefined && (typeof o.threshold !== 'number' || !Number.isInteger(o.threshold) || o.threshold < 0)) {
     throw new UsageError(`config: ${at}.threshold must be a non-negative integer`);

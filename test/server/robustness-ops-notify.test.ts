@@ -1,0 +1,97 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildOnce, dist, spawnDist } from '../cli/helpers.js';
+import { tempDir } from '../helpers/temp.js';
+
+// notifications.endpoints values that parse but can never work: refused at start, or given distribution's meaning
+interface Hook { url: string; posts: string[]; server: Server }
+
+async function webhook(status: number, delayMs = 0): Promise<Hook> {
+  const posts: string[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      posts.push(body);
+      setTimeout(() => res.writeHead(status).end(), delayMs);
+    });
+  });
+  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`, posts, server };
+}
+
+function configWith(endpoint: string): string {
+  const dir = tempDir();
+  const file = join(dir, 'config.yml');
+  writeFileSync(file, `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\nhttp:\n  addr: 127.0.0.1:0\nnotifications:\n  endpoints:\n    - name: hook\n${endpoint}`);
+  return file;
+}
+
+const children: Array<ReturnType<typeof spawnDist>['child']> = [];
+const hooks: Hook[] = [];
+
+async function serveWith(cfg: string): Promise<string> {
+  const { child } = spawnDist(['serve', '--config', cfg]);
+  children.push(child);
+  let err = '';
+  return new Promise<string>((res, rej) => {
+    const t = setTimeout(() => rej(new Error(`no start: ${err}`)), 15_000);
+    child.stderr!.on('data', (c: Buffer) => {
+      err += c.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(err);
+      if (m) { clearTimeout(t); res(m[1]!); }
+    });
+    child.once('exit', () => rej(new Error(`exited: ${err}`)));
+  });
+}
+
+async function pushBlob(url: string): Promise<void> {
+  const body = randomBytes(32);
+  const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
+  const r = await fetch(`${url}/v2/r/blobs/uploads/?digest=${digest}`, { method: 'POST', body, headers: { 'Content-Type': 'application/octet-stream' } });
+  expect(r.status).toBe(201);
+}
+
+describe('notification endpoint settings (robustness)', () => {
+  beforeAll(() => buildOnce(), 240_000);
+  afterEach(() => {
+    for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  });
+  afterAll(() => Promise.all(hooks.map((h) => new Promise((res) => h.server.close(res)))));
+
+  it('timeout: 0s means the default (1s), not "abort every POST at once"', async () => {
+    const hook = await webhook(200, 100);
+    hooks.push(hook);
+    const url = await serveWith(configWith(`      url: ${hook.url}\n      timeout: 0s\n      backoff: 100ms\n`));
+    await pushBlob(url);
+    await sleep(1500);
+    const pushes = hook.posts.filter((p) => p.includes('"push"'));
+    expect(pushes).toHaveLength(1); // delivered once, acknowledged, not retried
+  }, 30_000);
+
+  it('backoff: 0s means the default (1s), not a hot retry loop against a failing endpoint', async () => {
+    const hook = await webhook(500);
+    hooks.push(hook);
+    const url = await serveWith(configWith(`      url: ${hook.url}\n      threshold: 1\n      backoff: 0s\n`));
+    await pushBlob(url);
+    await sleep(1500);
+    expect(hook.posts.length).toBeGreaterThanOrEqual(1);
+    expect(hook.posts.length).toBeLessThan(10);
+  }, 30_000);
+
+  it('a timeout beyond what a timer holds (720h) is refused at start: exit 2, one line', async () => {
+    const r = await dist(['serve', '--config', configWith('      url: http://127.0.0.1:9/x\n      timeout: 720h\n')], { wrapper: ['timeout', '-s', 'KILL', '10'] });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('dist: config: notifications.endpoints[0].timeout must be at most 596h');
+  }, 30_000);
+
+  it('a header name fetch refuses is refused at start: exit 2, one line', async () => {
+    const r = await dist(['serve', '--config', configWith('      url: http://127.0.0.1:9/x\n      headers:\n        "Bad Header": [v]\n')], { wrapper: ['timeout', '-s', 'KILL', '10'] });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('dist: config: notifications.endpoints[0].headers.Bad Header: invalid header name or value (no spaces in names, no line breaks in values)');
+  }, 30_000);
+});
