@@ -94,4 +94,21 @@ describe('gc over stray and corrupt data (robustness)', () => {
     for (const d of [img.manifest, img.config, ...img.layers]) expect(await blobExists(driver, d)).toBe(true);
     expect((await driver.getContent(paths.revisionLink('r', img.manifest))).toString()).toBe(img.manifest);
   });
+
+  it('dist gc on a directory that is not a registry (a parent, the v2 dir itself) is a usage error, not "deleted 0"', async () => {
+    const root = tempDir();
+    const driver = new FilesystemDriver(root);
+    const img = await putImage(driver, 'r', 'v1');
+    const v2 = join(root, 'docker/registry/v2');
+    const inV2 = await dist(['gc', v2]);
+    expect(inV2.code).toBe(2);
+    expect(inV2.stderr).toBe(`dist: ${v2} is not a registry data directory (no docker/registry/v2 in it): pass the directory that holds docker/registry/v2 (${root})\n`);
+    const parent = await dist(['gc', join(root, 'docker')]);
+    expect(parent.code).toBe(2);
+    expect(parent.stderr).toMatch(/^dist: .* is not a registry data directory \(no docker\/registry\/v2 in it\): pass storage\.filesystem\.rootdirectory\n$/);
+    // an empty directory (nothing pushed yet) and the real one still work
+    expect((await dist(['gc', tempDir()])).code).toBe(0);
+    expect((await dist(['gc', root])).code).toBe(0);
+    for (const d of [img.manifest, img.config, ...img.layers]) expect(await blobExists(driver, d)).toBe(true);
+  }, 60_000);
 });
