@@ -23,6 +23,14 @@ type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
 const bool = (v: unknown, def: boolean): boolean => (v === undefined || v === null ? def : v === true || v === 'true');
 const dur = (v: unknown, def: number): number => (v === undefined || v === null ? def : parseDuration(v) ?? def);
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** A timer period: 0 ran cycles back to back, over 2^31 ms Node fires it every 1 ms (both a hot loop). */
+function period(v: unknown, def: number, key: string): number {
+  const ms = dur(v, def);
+  if (ms <= 0) throw new UsageError(`config: ${key} must be more than 0 (e.g. 1h)`);
+  if (ms > MAX_TIMER_MS) throw new UsageError(`config: ${key} must be at most 596h`);
+  return ms;
+}
 
 function need(o: Obj, key: string, at: string): string {
   const v = o[key];
@@ -80,10 +88,10 @@ export function parseTeamConfig(root: Obj): TeamConfig {
   }
   const gc = obj(storage.gc);
   if (bool(gc.enabled, false)) {
-    out.gc = { intervalMs: dur(gc.interval, 3_600_000), graceMs: dur(gc.graceperiod, 3_600_000), deleteUntagged: bool(gc.deleteuntagged, false), dryRun: bool(gc.dryrun, false) };
+    out.gc = { intervalMs: period(gc.interval, 3_600_000, 'storage.gc.interval'), graceMs: dur(gc.graceperiod, 3_600_000), deleteUntagged: bool(gc.deleteuntagged, false), dryRun: bool(gc.dryrun, false) };
   }
   const up = obj(obj(storage.maintenance).uploadpurging);
-  if (bool(up.enabled, true)) out.uploadPurging = { ageMs: dur(up.age, 168 * 3_600_000), intervalMs: dur(up.interval, 24 * 3_600_000), dryRun: bool(up.dryrun, false) };
+  if (bool(up.enabled, true)) out.uploadPurging = { ageMs: dur(up.age, 168 * 3_600_000), intervalMs: period(up.interval, 24 * 3_600_000, 'storage.maintenance.uploadpurging.interval'), dryRun: bool(up.dryrun, false) };
   return out;
 }
 

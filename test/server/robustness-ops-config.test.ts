@@ -74,4 +74,16 @@ describe('dist serve start-up errors (robustness)', () => {
     expect(r.code).toBe(2);
     expect(oneLine(r)).toMatch(/^dist: http\.tls: cannot use certificate .*c1\.pem with key .*k2\.pem \(key values mismatch\)/);
   }, 30_000);
+
+  it.each([
+    ['storage:\n  gc:\n    enabled: true\n    interval: 0s\n', 'storage.gc.interval must be more than 0 (e.g. 1h)'],
+    ['storage:\n  gc:\n    enabled: true\n    interval: 720h\n', 'storage.gc.interval must be at most 596h'],
+    ['storage:\n  maintenance:\n    uploadpurging:\n      enabled: true\n      interval: 9000h\n', 'storage.maintenance.uploadpurging.interval must be at most 596h'],
+  ])('a maintenance period that would spin (%#): exit 2, one line', async (yaml, msg) => {
+    const cfg = join(tempDir(), 'c.yml');
+    writeFileSync(cfg, `version: 0.1\nhttp:\n  addr: 127.0.0.1:0\n${yaml}`);
+    const r = await serve([tempDir(), '--config', cfg]);
+    expect(r.code).toBe(2);
+    expect(oneLine(r)).toBe(`dist: config: ${msg}`);
+  }, 30_000);
 });
