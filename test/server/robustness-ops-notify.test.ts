@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -93,5 +93,25 @@ describe('notification endpoint settings (robustness)', () => {
     const r = await dist(['serve', '--config', configWith('      url: http://127.0.0.1:9/x\n      headers:\n        "Bad Header": [v]\n')], { wrapper: ['timeout', '-s', 'KILL', '10'] });
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe('dist: config: notifications.endpoints[0].headers.Bad Header: invalid header name or value (no spaces in names, no line breaks in values)');
+  }, 30_000);
+
+  it('corrupt queue entries at start-up (truncated, null, a directory) are dropped; the events behind them are delivered', async () => {
+    const hook = await webhook(200);
+    hooks.push(hook);
+    const cfg = configWith(`      url: ${hook.url}\n      backoff: 100ms\n`);
+    const q = join(cfg, '..', 'data', '_dist', 'notify', 'hook');
+    mkdirSync(join(q, '0000000000000003.json'), { recursive: true });
+    writeFileSync(join(q, '0000000000000001.json'), '{"id":"trunc');
+    writeFileSync(join(q, '0000000000000002.json'), 'null');
+    writeFileSync(join(q, '0000000000000004.json'), JSON.stringify({ id: 'queued-before-crash', action: 'push' }));
+    const url = await serveWith(cfg);
+    await pushBlob(url);
+    const until = Date.now() + 5000;
+    while (hook.posts.length < 2 && Date.now() < until) await sleep(50);
+    await sleep(300);
+    expect(hook.posts.some((p) => p.includes('null'))).toBe(false);
+    expect(hook.posts).toHaveLength(2);
+    expect(hook.posts[0]).toContain('queued-before-crash');
+    expect(hook.posts[1]).toContain('"action":"push"');
   }, 30_000);
 });

@@ -40,23 +40,33 @@ export class DurableQueue<T> {
     return this.seqs.length;
   }
 
-  /** The oldest entry, or undefined when empty. A corrupt entry file is dropped (and reported). */
+  /**
+   * The oldest entry, or undefined when empty. A corrupt entry (not a JSON object, or not a
+   * readable file) is dropped and reported, so it never holds up the entries behind it.
+   */
   peek(onCorrupt?: (seq: number, err: Error) => void): { seq: number; item: T } | undefined {
     while (this.seqs.length > 0) {
       const seq = this.seqs[0]!;
       try {
-        return { seq, item: JSON.parse(readFileSync(this.file(seq), 'utf8')) as T };
+        const item: unknown = JSON.parse(readFileSync(this.file(seq), 'utf8'));
+        if (!item || typeof item !== 'object' || Array.isArray(item)) throw new Error('not a JSON object');
+        return { seq, item: item as T };
       } catch (e) {
         onCorrupt?.(seq, e as Error);
-        this.ack(seq);
+        try {
+          this.ack(seq);
+        } catch {
+          // could not remove it (e.g. a directory of that name): skipped in this process all the same
+        }
       }
     }
     return undefined;
   }
 
+  /** Remove an entry; it leaves the in-memory order even when its file cannot be removed (then this throws). */
   ack(seq: number): void {
-    rmSync(this.file(seq), { force: true });
     const i = this.seqs.indexOf(seq);
     if (i >= 0) this.seqs.splice(i, 1);
+    rmSync(this.file(seq), { force: true });
   }
 }
