@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { createServer, type Server as HttpsServer, type ServerOptions } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -59,6 +60,14 @@ export function loadTls(cfg: TlsConfig): ServerOptions {
   }
   if (cfg.clientcas && cfg.clientcas.length > 0) {
     opts.ca = cfg.clientcas.map((p, i) => read(p, `http.tls.clientcas[${i}]`));
+    // node ignores a CA file that is not PEM: every client certificate would then be refused, silently
+    cfg.clientcas.forEach((p, i) => {
+      try {
+        new X509Certificate((opts.ca as Buffer[])[i]!);
+      } catch (e) {
+        throw new UsageError(`http.tls.clientcas[${i}]: ${p} is not a PEM CA certificate (${opensslReason(e)})`);
+      }
+    });
     opts.requestCert = true;
     opts.rejectUnauthorized = true;
   }

@@ -75,6 +75,12 @@ describe('dist serve start-up errors (robustness)', () => {
     expect(oneLine(r)).toMatch(/^dist: http\.tls: cannot use certificate .*c1\.pem with key .*k2\.pem \(key values mismatch\)/);
   }, 30_000);
 
+  it('a client CA file that is not PEM: exit 2, one line (was: started, then refused every client certificate)', async () => {
+    const r = await serve([tempDir(), '--addr', '127.0.0.1:0', '--tls-cert', join(dir, 'c1.pem'), '--tls-key', join(dir, 'k1.pem'), '--tls-client-ca', join(dir, 'notpem')]);
+    expect(r.code).toBe(2);
+    expect(oneLine(r)).toBe(`dist: http.tls.clientcas[0]: ${join(dir, 'notpem')} is not a PEM CA certificate (no start line)`);
+  }, 30_000);
+
   it.each([
     ['storage:\n  gc:\n    enabled: true\n    interval: 0s\n', 'storage.gc.interval must be more than 0 (e.g. 1h)'],
     ['storage:\n  gc:\n    enabled: true\n    interval: 720h\n', 'storage.gc.interval must be at most 596h'],
