@@ -1,4 +1,5 @@
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { openDriver } from '../storage/driver/from-config.js';
 import { UsageError } from '../errors/errors.js';
 import type { ServeConfig } from './config.js';
@@ -72,6 +73,46 @@ function listenError(e: unknown, addr: string): unknown {
   return hint ? new UsageError(`cannot listen on ${addr}: ${hint}`) : e;
 }
 
+const servingDir = (dir: string): string => join(dir, '_dist', 'serving');
+
+/**
+ * While it serves, each `dist serve` leaves `<dir>/_dist/serving/<pid>.json`, so an offline
+ * `dist gc` on the same directory can refuse to run: a manifest PUT between its mark and its
+ * sweep would leave a tag naming deleted blobs. Best effort: a marker it cannot write is skipped.
+ */
+function markServing(dir: string, readOnly: boolean): () => void {
+  const file = join(servingDir(dir), `${process.pid}.json`);
+  try {
+    mkdirSync(servingDir(dir), { recursive: true });
+    writeFileSync(file, JSON.stringify({ pid: process.pid, readOnly }));
+  } catch {
+    return () => {};
+  }
+  return () => rmSync(file, { force: true });
+}
+
+/** Writable `dist serve` processes alive on this host serving `dir` (their pids); read-only ones are safe for gc. */
+export function writableServers(dir: string): number[] {
+  let names: string[];
+  try {
+    names = readdirSync(servingDir(dir));
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const n of names) {
+    try {
+      const m = JSON.parse(readFileSync(join(servingDir(dir), n), 'utf8')) as { pid?: unknown; readOnly?: unknown };
+      if (typeof m.pid !== 'number' || m.readOnly === true || m.pid === process.pid) continue;
+      process.kill(m.pid, 0); // throws when no such process (a server that was killed: a stale marker)
+      out.push(m.pid);
+    } catch {
+      // unreadable marker or dead process
+    }
+  }
+  return out;
+}
+
 /** Start `dist serve`: a filesystem-backed registry listening on the resolved address. */
 export async function startServe(opts: ServeOptions): Promise<RunningServer & { dir: string; banner?: string[] }> {
   // yaml (and the config schema) load only with --config
@@ -110,6 +151,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer & { 
     await opened.close();
     throw listenError(e, r.addr);
   }
+  const unmark = cfg.s3 ? () => {} : markServing(r.dir, r.readOnly);
   const close = running.close.bind(running);
-  return { ...running, dir: cfg.s3 ? opened.description : r.dir, banner: team.banner, close: async (graceMs?: number) => { await close(graceMs); await team.close(); await opened.close(); } };
+  return { ...running, dir: cfg.s3 ? opened.description : r.dir, banner: team.banner, close: async (graceMs?: number) => { await close(graceMs); await team.close(); await opened.close(); unmark(); } };
 }

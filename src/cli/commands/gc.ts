@@ -10,7 +10,7 @@ import { globals } from '../options.js';
 function checkRegistryDir(dir: string, UsageError: new (m: string) => Error): void {
   if (existsSync(join(dir, 'docker/registry/v2'))) return;
   const isV2 = existsSync(join(dir, 'blobs')) || existsSync(join(dir, 'repositories'));
-  if (!isV2 && readdirSync(dir).length === 0) return; // a registry nothing was pushed to yet
+  if (!isV2 && readdirSync(dir).every((n) => n === '_dist')) return; // a registry nothing was pushed to yet
   const hint = isV2 ? `pass the directory that holds docker/registry/v2${/docker\/registry\/v2\/?$/.test(dir) ? ` (${resolve(dir, '../../..')})` : ''}` : 'pass storage.filesystem.rootdirectory';
   throw new UsageError(`${dir} is not a registry data directory (no docker/registry/v2 in it): ${hint}`);
 }
@@ -31,6 +31,7 @@ export function register(program: Command): void {
       const { openDriver } = await import('../../storage/driver/from-config.js');
       const { collectGarbage } = await import('../../storage/gc.js');
       let opened;
+      let fsDir: string | undefined = dir;
       if (statSync(dir).isDirectory()) {
         checkRegistryDir(dir, UsageError);
         opened = await openDriver({ dir });
@@ -40,6 +41,12 @@ export function register(program: Command): void {
         if (!cfg.s3 && !cfg.rootDirectory) throw new UsageError(`${dir}: no storage.filesystem.rootdirectory or storage.s3 in the configuration`);
         if (!cfg.s3 && existsSync(cfg.rootDirectory!)) checkRegistryDir(cfg.rootDirectory!, UsageError);
         opened = await openDriver({ dir: cfg.rootDirectory ?? '', s3: cfg.s3 });
+        fsDir = cfg.s3 ? undefined : cfg.rootDirectory;
+      }
+      const busy = fsDir ? (await import('../../server/serve.js')).writableServers(fsDir) : [];
+      if (busy.length > 0 && !opts.dryRun) {
+        await opened.close();
+        throw new UsageError(`${dir} is being served by dist serve (pid ${busy.join(', ')}): stop it or restart it with --read-only first, or use online gc (storage.gc)`);
       }
       const out = (l: string): void => { process.stdout.write(`${l}\n`); };
       const report = await collectGarbage(opened.driver, {
