@@ -61,7 +61,7 @@ function checkDataDir(dir: string): void {
 }
 
 const LISTEN_HINTS: Record<string, string> = {
-  EADDRINUSE: 'address already in use: stop what listens there, or pass another --addr (port 0 picks a free one)',
+  EADDRINUSE: 'address already in use: stop what listens there, or pick another address (port 0 picks a free one)',
   EADDRNOTAVAIL: 'no such local address: use one of this host\'s addresses, e.g. 127.0.0.1',
   EACCES: 'permission denied: ports below 1024 need privileges, pick a higher port',
   ENOTFOUND: 'unknown host name',
@@ -69,8 +69,11 @@ const LISTEN_HINTS: Record<string, string> = {
 
 /** A listen failure as one line naming the address and what to do (was: `listen EADDRINUSE: …`, exit 1). */
 function listenError(e: unknown, addr: string): unknown {
-  const hint = LISTEN_HINTS[(e as NodeJS.ErrnoException).code ?? ''];
-  return hint ? new UsageError(`cannot listen on ${addr}: ${hint}`) : e;
+  const err = e as NodeJS.ErrnoException & { address?: string; port?: number };
+  const hint = LISTEN_HINTS[err.code ?? ''];
+  // the failing listener may be http.debug.addr's: name the address the error names
+  const where = err.address !== undefined && err.port !== undefined ? `${err.address.includes(':') ? `[${err.address}]` : err.address}:${err.port}` : addr;
+  return hint ? new UsageError(`cannot listen on ${where}: ${hint}`) : e;
 }
 
 const servingDir = (dir: string): string => join(dir, '_dist', 'serving');

@@ -60,7 +60,11 @@ describe('dist serve start-up errors (robustness)', () => {
   it('an address already in use: exit 2, one line with what to do', async () => {
     const r = await serve([tempDir(), '--addr', `127.0.0.1:${busyPort}`]);
     expect(r.code).toBe(2);
-    expect(oneLine(r)).toBe(`dist: cannot listen on 127.0.0.1:${busyPort}: address already in use: stop what listens there, or pass another --addr (port 0 picks a free one)`);
+    expect(oneLine(r)).toBe(`dist: cannot listen on 127.0.0.1:${busyPort}: address already in use: stop what listens there, or pick another address (port 0 picks a free one)`);
+    // the debug listener's address is the one named when it is the busy one
+    const d = await serve([tempDir(), '--addr', '127.0.0.1:0', '--debug-addr', `127.0.0.1:${busyPort}`]);
+    expect(d.code).toBe(2);
+    expect(oneLine(d)).toMatch(new RegExp(`^dist: cannot listen on 127\\.0\\.0\\.1:${busyPort}: address already in use`));
   }, 30_000);
 
   it('TLS files that are not PEM: exit 2, one line naming both files', async () => {
