@@ -8,11 +8,13 @@ import { buildOnce, dist, spawnDist } from '../cli/helpers.js';
 import { tempDir } from '../helpers/temp.js';
 
 // notifications.endpoints values that parse but can never work: refused at start, or given distribution's meaning
-interface Hook { url: string; posts: string[]; server: Server }
+interface Hook { url: string; posts: string[]; auths: Array<string | undefined>; server: Server }
 
 async function webhook(status: number, delayMs = 0): Promise<Hook> {
   const posts: string[] = [];
+  const auths: Array<string | undefined> = [];
   const server = createServer((req, res) => {
+    auths.push(req.headers.authorization);
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
@@ -21,7 +23,7 @@ async function webhook(status: number, delayMs = 0): Promise<Hook> {
     });
   });
   await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`, posts, server };
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`, posts, auths, server };
 }
 
 function configWith(endpoint: string): string {
@@ -113,5 +115,16 @@ describe('notification endpoint settings (robustness)', () => {
     expect(hook.posts).toHaveLength(2);
     expect(hook.posts[0]).toContain('queued-before-crash');
     expect(hook.posts[1]).toContain('"action":"push"');
+  }, 30_000);
+
+  it('user:password in the endpoint URL is sent as Basic auth (fetch refuses such a URL: nothing was ever delivered)', async () => {
+    const hook = await webhook(200);
+    hooks.push(hook);
+    const url = await serveWith(configWith(`      url: ${hook.url.replace('http://', 'http://hook:p%40ss@')}\n      backoff: 100ms\n`));
+    await pushBlob(url);
+    const until = Date.now() + 5000;
+    while (hook.posts.length < 1 && Date.now() < until) await sleep(50);
+    expect(hook.posts).toHaveLength(1);
+    expect(hook.auths[0]).toBe(`Basic ${Buffer.from('hook:p@ss').toString('base64')}`);
   }, 30_000);
 });

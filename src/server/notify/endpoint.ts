@@ -46,8 +46,9 @@ export function parseEndpoint(raw: unknown, i: number): EndpointConfig {
   for (const k of Object.keys(o)) if (!KEYS.includes(k)) throw new UsageError(`config: unknown key ${at}.${k}`);
   if (typeof o.name !== 'string' || !o.name) throw new UsageError(`config: ${at}.name is required`);
   if (typeof o.url !== 'string') throw new UsageError(`config: ${at}.url is required`);
+  let u: URL;
   try {
-    const u = new URL(o.url);
+    u = new URL(o.url);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
   } catch {
     throw new UsageError(`config: ${at}.url must be an http(s) URL`);
@@ -73,9 +74,18 @@ export function parseEndpoint(raw: unknown, i: number): EndpointConfig {
   const ignore = (o.ignore ?? {}) as Obj;
   if (typeof ignore !== 'object' || Array.isArray(ignore)) throw new UsageError(`config: ${at}.ignore must be a mapping`);
   for (const k of Object.keys(ignore)) if (k !== 'mediatypes' && k !== 'actions') throw new UsageError(`config: unknown key ${at}.ignore.${k}`);
+  // fetch refuses a URL with user:password (every POST would fail): send it as Basic auth, as Go's client does
+  let url = o.url;
+  if (u.username || u.password) {
+    const auth = Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64');
+    if (!Object.keys(headers).some((k) => k.toLowerCase() === 'authorization')) headers.Authorization = [`Basic ${auth}`];
+    u.username = '';
+    u.password = '';
+    url = u.toString();
+  }
   return {
     name: o.name,
-    url: o.url,
+    url,
     headers,
     timeoutMs: dur('timeout', 1000),
     threshold: (o.threshold as number | undefined) ?? 10,
