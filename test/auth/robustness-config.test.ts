@@ -4,19 +4,10 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { removeLogin, saveLogin } from '../../src/auth/login-store.js';
 import { defaultCredentials } from '../../src/auth/providers.js';
 import { exitCodeFor, errorLine } from '../../src/cli/exit.js';
+import { rejection } from '../helpers/rejection.js';
 import { tempDir } from '../helpers/temp.js';
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
-
-/** The rejection of `p` (fails the test when it resolves). */
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('credential files that are broken', () => {
   let dir: string;

@@ -3,17 +3,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { helperGet } from '../../src/auth/helper.js';
 import { exitCodeFor, errorLine } from '../../src/cli/exit.js';
+import { rejection } from '../helpers/rejection.js';
 import { tempDir } from '../helpers/temp.js';
-
-/** The rejection of `p` (fails the test when it resolves). */
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('docker-credential-* helpers that misbehave', () => {
   let dir: string;

@@ -7,17 +7,8 @@ import { exitCodeFor, errorLine } from '../../src/cli/exit.js';
 import { memoryLogger } from '../../src/server/observe/log.js';
 import { setupIssuer } from '../../src/server/token/setup.js';
 import { startHttpServer } from '../helpers/http-server.js';
+import { rejection } from '../helpers/rejection.js';
 import { tempDir } from '../helpers/temp.js';
-
-/** The rejection of `p` (fails the test when it resolves). */
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('a token server that refuses stored credentials (dist\'s own issuer, real HTTP)', () => {
   let realm: string;

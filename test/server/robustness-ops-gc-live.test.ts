@@ -2,27 +2,18 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildOnce, dist, spawnDist } from '../cli/helpers.js';
+import { buildOnce, dist } from '../cli/helpers.js';
+import { type Served, spawnServe, stopServe } from './spawn.js';
 import { tempDir } from '../helpers/temp.js';
 
 // offline `dist gc` on a directory a writable `dist serve` is serving: a manifest PUT between mark
 // and sweep would leave a tag naming deleted blobs, so gc refuses (read-only servers are fine)
-const children: Array<ReturnType<typeof spawnDist>['child']> = [];
+const running: Served[] = [];
 
-async function serve(args: string[]): Promise<{ url: string; child: ReturnType<typeof spawnDist>['child'] }> {
-  const { child } = spawnDist(['serve', '--addr', '127.0.0.1:0', ...args]);
-  children.push(child);
-  let err = '';
-  const url = await new Promise<string>((res, rej) => {
-    const t = setTimeout(() => rej(new Error(`no start: ${err}`)), 15_000);
-    child.stderr!.on('data', (c: Buffer) => {
-      err += c.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(err);
-      if (m) { clearTimeout(t); res(m[1]!); }
-    });
-    child.once('exit', () => rej(new Error(`exited: ${err}`)));
-  });
-  return { url, child };
+async function serve(args: string[]): Promise<{ url: string; child: Served['proc'] }> {
+  const s = await spawnServe(['--addr', '127.0.0.1:0', ...args]);
+  running.push(s);
+  return { url: s.url, child: s.proc };
 }
 
 /** An uploaded blob no manifest references yet: exactly what a push in progress looks like to gc. */
@@ -38,9 +29,7 @@ const blobPath = (dir: string, hex: string): string => join(dir, 'docker/registr
 
 describe('offline gc next to a running dist serve (robustness)', () => {
   beforeAll(() => buildOnce(), 240_000);
-  afterEach(() => {
-    for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  });
+  afterEach(() => Promise.all(running.splice(0).map(stopServe)));
 
   it('refuses while a writable server runs (the pushed blob stays); --dry-run runs; a read-only server or a dead one does not block', async () => {
     const dir = tempDir();

@@ -4,7 +4,8 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildOnce, dist, spawnDist } from '../cli/helpers.js';
+import { buildOnce, dist } from '../cli/helpers.js';
+import { type Served, spawnServe, stopServe } from './spawn.js';
 import { tempDir } from '../helpers/temp.js';
 
 // notifications.endpoints values that parse but can never work: refused at start, or given distribution's meaning
@@ -33,22 +34,13 @@ function configWith(endpoint: string): string {
   return file;
 }
 
-const children: Array<ReturnType<typeof spawnDist>['child']> = [];
+const running: Served[] = [];
 const hooks: Hook[] = [];
 
 async function serveWith(cfg: string): Promise<string> {
-  const { child } = spawnDist(['serve', '--config', cfg]);
-  children.push(child);
-  let err = '';
-  return new Promise<string>((res, rej) => {
-    const t = setTimeout(() => rej(new Error(`no start: ${err}`)), 15_000);
-    child.stderr!.on('data', (c: Buffer) => {
-      err += c.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(err);
-      if (m) { clearTimeout(t); res(m[1]!); }
-    });
-    child.once('exit', () => rej(new Error(`exited: ${err}`)));
-  });
+  const s = await spawnServe(['--config', cfg]);
+  running.push(s);
+  return s.url;
 }
 
 async function pushBlob(url: string): Promise<void> {
@@ -60,9 +52,7 @@ async function pushBlob(url: string): Promise<void> {
 
 describe('notification endpoint settings (robustness)', () => {
   beforeAll(() => buildOnce(), 240_000);
-  afterEach(() => {
-    for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  });
+  afterEach(() => Promise.all(running.splice(0).map(stopServe)));
   afterAll(() => Promise.all(hooks.map((h) => new Promise((res) => h.server.close(res)))));
 
   it('timeout: 0s means the default (1s), not "abort every POST at once"', async () => {
