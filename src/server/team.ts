@@ -47,6 +47,7 @@ async function accessController(cfg: TeamConfig, log: Logger, scheme: string): P
     try {
       return { ac: await HtpasswdAccessController.create({ realm: a.realm, path: a.path, anonymousPull: a.anonymousPull, log }) };
     } catch (e) {
+      if (e instanceof UsageError) throw new UsageError(`config: auth.htpasswd.path: ${e.message}`); // readable, but no usable entry
       throw new UsageError(`config: auth.htpasswd.path: cannot read ${a.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
   }

@@ -96,4 +96,11 @@ describe('dist serve start-up errors (robustness)', () => {
     expect(r.code).toBe(2);
     expect(oneLine(r)).toBe(`dist: config: ${msg}`);
   }, 30_000);
+  it('an htpasswd file whose every entry is unusable (MD5, SHA-1): exit 2, one line naming the lines (was: served, nobody could log in)', async () => {
+    const file = join(dir, 'htpasswd-md5');
+    writeFileSync(file, '# made with htpasswd -m\nalice:$apr1$3B6xv0Gq$Gfq5ls3qVZ6I7p2MBD8aI.\nbob:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\n');
+    const r = await serve([join(dir, 'data-htpasswd'), '--addr', '127.0.0.1:0', '--htpasswd', file]);
+    expect(r.code).toBe(2);
+    expect(oneLine(r)).toBe(`dist: config: auth.htpasswd.path: ${file}: no usable entry (line 2, 3 not user:bcrypt-hash); create entries with \`htpasswd -B\``);
+  }, 30_000);
 });

@@ -1,4 +1,5 @@
 import { stat, readFile } from 'node:fs/promises';
+import { UsageError } from '../../errors/errors.js';
 import type { Logger } from '../observe/log.js';
 import { BCRYPT_RE, BcryptVerifier } from './bcrypt.js';
 
@@ -15,11 +16,21 @@ export class HtpasswdFile {
 
   constructor(readonly path: string, private readonly log: Logger) {}
 
-  /** Load the file; throws when it cannot be read (startup refuses a missing file). */
+  /**
+   * Load the file; throws when it cannot be read (startup refuses a missing file), or when it has
+   * entries and none is usable (e.g. MD5 or SHA-1 hashes): a server nobody can log in to is a
+   * mistake to report, not to serve. A reload that fails keeps the previous entries.
+   */
   async load(): Promise<void> {
     const st = await stat(this.path);
     const text = await readFile(this.path, 'utf8');
-    this.users = this.parse(text);
+    const corrupt: number[] = [];
+    const users = this.parse(text, corrupt);
+    if (users.size === 0 && corrupt.length > 0) {
+      throw new UsageError(`${this.path}: no usable entry (line ${corrupt.slice(0, 5).join(', ')}${corrupt.length > 5 ? ', …' : ''} not user:bcrypt-hash); create entries with \`htpasswd -B\``);
+    }
+    for (const line of corrupt) this.log.warn('htpasswd: skipping corrupt line (need user:bcrypt-hash)', { path: this.path, line });
+    this.users = users;
     this.stamp = `${st.mtimeMs}:${st.size}`;
     this.verifier.reset();
   }
@@ -46,7 +57,7 @@ export class HtpasswdFile {
     return this.users.size;
   }
 
-  private parse(text: string): Map<string, string> {
+  private parse(text: string, corrupt: number[]): Map<string, string> {
     const out = new Map<string, string>();
     text.split(/\r?\n/).forEach((raw, i) => {
       const line = raw.trim();
@@ -55,7 +66,7 @@ export class HtpasswdFile {
       const user = c > 0 ? line.slice(0, c) : '';
       const hash = c > 0 ? line.slice(c + 1).trim() : '';
       if (!user || !BCRYPT_RE.test(hash)) {
-        this.log.warn('htpasswd: skipping corrupt line (need user:bcrypt-hash)', { path: this.path, line: i + 1 });
+        corrupt.push(i + 1);
         return;
       }
       out.set(user, hash);
