@@ -106,15 +106,20 @@ export class InterruptedError extends DistError {
   }
 }
 
+/** Out of space (ENOSPC), over quota (EDQUOT) or over the file-size limit (EFBIG): the error's code, else undefined. */
+export function storageFullCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG' ? code : undefined;
+}
+
 /** Writing local content failed (a full disk, a quota, a file-size limit, a read-only file system). */
 export class LocalWriteError extends DistError {
   readonly hint: string | undefined;
   constructor(path: string, cause: NodeJS.ErrnoException) {
     super('LOCAL_WRITE', `cannot write ${path}: ${cause.message}`, { cause });
-    this.hint = FULL.has(cause.code ?? '') ? 'free some space and run the same command again: what was already written is kept and the transfer continues from there' : undefined;
+    this.hint = storageFullCode(cause) ? 'free some space and run the same command again: what was already written is kept and the transfer continues from there' : undefined;
   }
 }
-const FULL = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
 
 /** A copy failed on one side; `side` says which. */
 export class CopyError extends DistError {

@@ -1,12 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { RegistryError } from '../errors/errors.js';
+import { RegistryError, storageFullCode } from '../errors/errors.js';
 import type { Logger } from './log.js';
-
-/** Out of space (ENOSPC), over quota (EDQUOT) or over the file-size limit (EFBIG): the error code, else undefined. */
-function storageFull(err: unknown): string | undefined {
-  const code = (err as { code?: unknown })?.code;
-  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG' ? code : undefined;
-}
 
 /**
  * The one place an error becomes a response: the spec's `{"errors":[…]}` envelope with the
@@ -17,7 +11,7 @@ function storageFull(err: unknown): string | undefined {
 export function sendError(res: ServerResponse, err: unknown, log: Logger, opts: { status?: number; head?: boolean } = {}): void {
   let e: RegistryError;
   let status = opts.status;
-  const full = storageFull(err);
+  const full = storageFullCode(err);
   if (err instanceof RegistryError) e = err;
   else if (full) {
     log.log('error', 'storage full', { error: String((err as Error).message ?? err) });

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { RegistryError } from '../errors/errors.js';
 
 /**
@@ -12,7 +13,12 @@ export class AbortableBody implements AsyncIterableIterator<Uint8Array> {
   private rejectPending: ((e: unknown) => void) | undefined;
 
   constructor(body: AsyncIterable<Uint8Array>) {
-    this.source = body[Symbol.asyncIterator]();
+    // A Readable (the request) is iterated without being destroyed when the loop stops early: a
+    // store that fails mid-upload (a full disk) must still be able to answer with an error. A plain
+    // `for await` destroyed the request, which closed the connection, so the client saw a reset.
+    const r = body as Partial<Pick<Readable, 'iterator'>>;
+    const it = typeof r.iterator === 'function' ? (r.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>) : body;
+    this.source = it[Symbol.asyncIterator]();
   }
 
   [Symbol.asyncIterator](): this {

@@ -91,7 +91,7 @@ export class UploadSessions {
     if (hasher) this.hashers.set(id, hasher);
     else this.hashers.delete(id);
     const writer = await this.driver.writer(paths.uploadData(name, id), { append: true });
-    const input = new AbortableBody(keepOnError(body));
+    const input = new AbortableBody(body);
     this.writing.set(id, input);
     let received = 0;
     try {
@@ -182,16 +182,6 @@ export class UploadSessions {
     for await (const chunk of await this.driver.reader(paths.uploadData(name, id))) d.update(chunk as Buffer);
     return d.digest();
   }
-}
-
-/**
- * Iterate a request body without destroying it when the loop stops early: a store that fails
- * mid-upload (a full disk) must still be able to answer with an error. A plain `for await`
- * destroyed the request, which closed the connection, so the client saw a reset.
- */
-function keepOnError(body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
-  const r = body as Partial<Pick<Readable, 'iterator'>>;
-  return typeof r.iterator === 'function' ? (r.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>) : body;
 }
 
 function unknown(id: string): RegistryError {
