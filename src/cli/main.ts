@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { createRequire } from 'node:module';
 import { errorLine, Exit, exitCodeFor } from './exit.js';
 import { parseDuration, parsePositiveInt, parseSize } from './options.js';
+import { register as attach } from './commands/attach.js';
 import { register as catalog } from './commands/catalog.js';
 import { register as copy } from './commands/copy.js';
 import { register as del } from './commands/delete.js';
@@ -13,6 +14,7 @@ import { register as login } from './commands/login.js';
 import { register as logout } from './commands/logout.js';
 import { register as pull } from './commands/pull.js';
 import { register as push } from './commands/push.js';
+import { register as referrers } from './commands/referrers.js';
 import { register as serve } from './commands/serve.js';
 import { register as sign } from './commands/sign.js';
 import { register as tag } from './commands/tag.js';
@@ -21,7 +23,7 @@ import { register as tarsum, routeTarsumVersion } from './commands/tarsum.js';
 import { register as tokenServer } from './commands/token-server.js';
 import { register as verify } from './commands/verify.js';
 
-const COMMANDS = [serve, pull, push, copy, inspect, tag, tags, catalog, digest, del, login, logout, key, sign, verify, tarsum, gc, tokenServer];
+const COMMANDS = [serve, pull, push, copy, inspect, tag, tags, catalog, digest, del, referrers, attach, login, logout, key, sign, verify, tarsum, gc, tokenServer];
 
 function version(): string {
   return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;

@@ -29,9 +29,9 @@ export async function runTransfer(
         reference: source, destination: r.destination, ...(r.format ? { format: r.format } : {}), ...(r.tag ? { tag: r.tag } : {}),
         digest: r.root.digest, mediaType: r.root.mediaType, size: r.root.size,
         ...(selected ? { sourceDigest: r.source.digest, ...(r.root.platform ? { platform: formatPlatform(r.root.platform) } : {}) } : {}),
-        blobs: r.blobs, manifests: r.manifests, bytes: r.bytes,
+        blobs: r.blobs, manifests: r.manifests, bytes: r.bytes, ...(r.referrers ? { referrers: r.referrers.copied } : {}),
       },
-      `${verb} ${source} -> ${r.destination}${r.tag && r.format ? ` (${r.tag})` : ''} ${r.root.digest}`,
+      `${verb} ${source} -> ${r.destination}${r.tag && r.format ? ` (${r.tag})` : ''} ${r.root.digest}${r.referrers ? ` (+${r.referrers.copied} referrer${r.referrers.copied === 1 ? '' : 's'})` : ''}`,
     );
     return r;
   } catch (err) {

@@ -43,6 +43,12 @@ function contentBytes(bytes: Buffer, mediaType: string): Buffer {
   }
 }
 
+export interface PutManifestResult {
+  digest: Digest;
+  /** `OCI-Subject`: the registry has a referrers API and listed the manifest under this subject. */
+  subject?: string;
+}
+
 /** Manifest endpoints: GET (verified, capped), HEAD, PUT, DELETE. */
 export class ManifestClient {
   constructor(private readonly ctx: RepoContext) {}
@@ -104,8 +110,11 @@ export class ManifestClient {
     return (await this.get(reference, opts)).descriptor;
   }
 
-  /** PUT exact bytes under a tag or digest; resolves the digest (computed locally, checked against the registry's). */
-  async put(reference: string, bytes: Uint8Array, mediaType: string): Promise<Digest> {
+  /**
+   * PUT exact bytes under a tag or digest; resolves the digest (computed locally, checked against
+   * the registry's) and the `OCI-Subject` the registry answered (it indexed the manifest's subject).
+   */
+  async put(reference: string, bytes: Uint8Array, mediaType: string): Promise<PutManifestResult> {
     if (bytes.length > MAX_MANIFEST_BYTES) throw new RegistryError('MANIFEST_TOO_BIG', `manifest of ${bytes.length} bytes exceeds the ${MAX_MANIFEST_BYTES}-byte limit`);
     const res = await this.ctx.send({
       method: 'PUT', url: this.url(reference), body: bytes, scopes: [`repository:${this.ctx.repository}:pull,push`],
@@ -119,7 +128,8 @@ export class ManifestClient {
     if (claimed && isDigest(claimed) && !SCHEMA1_TYPES.includes(mediaType) && algorithmOf(claimed) === algorithmOf(digest) && claimed !== digest) {
       throw new DigestMismatchError(digest, claimed, `put manifest ${this.ctx.repository}:${reference} (the registry says it stored other bytes)`);
     }
-    return digest;
+    const subject = header(res, 'oci-subject');
+    return subject ? { digest, subject } : { digest };
   }
 
   /** DELETE by digest (distribution 2.8 refuses tags: resolve first). */

@@ -1,17 +1,19 @@
 import { pipeline, Transform, type Readable } from 'node:stream';
 import { digestOf, isDigest, type Digest } from '../digest/digest.js';
 import { DigestMismatchError, RegistryError, SizeMismatchError, UsageError } from '../errors/errors.js';
+import { parseManifest, subjectOf, type ParsedManifest } from '../oci/manifest.js';
 import { isManifestType } from '../oci/mediatypes.js';
+import { referrerDescriptor } from '../oci/referrer.js';
 import type { Descriptor } from '../oci/types.js';
 import { formatReference, parseReference, type Reference } from '../ref/reference.js';
-import { MAX_MANIFEST_BYTES, type FetchOptions, type Located, type Mounter, type PushOptions, type Target, type VerifiesUploads } from '../content/target.js';
+import { MAX_MANIFEST_BYTES, type FetchOptions, type Located, type Mounter, type PushOptions, type ReferrerLister, type Target, type VerifiesUploads } from '../content/target.js';
 import { readCapped } from '../transport/types.js';
 import { BlobClient } from './blobs.js';
 import type { RepoContext } from './context.js';
 import { RegistryClient, type ClientOptions } from './http.js';
 import { UploadJournal } from './journal.js';
 import { ManifestClient, type FetchedManifest } from './manifests.js';
-import { listReferrers } from './referrers.js';
+import { addToFallbackIndex, listReferrers } from './referrers.js';
 import { listTagPages, listTags, type PageOptions } from './tags.js';
 import { uploadBlob } from './uploads.js';
 
@@ -32,7 +34,7 @@ export interface RepositoryOptions extends ClientOptions {
  * A repository on a V2/OCI registry as a `Target` (and `Mounter`): blobs, manifests, tags,
  * referrers. Split by endpoint family: `blobs`, `manifests`, and the list helpers.
  */
-export class RemoteRepository implements Target, Mounter, Located, VerifiesUploads {
+export class RemoteRepository implements Target, Mounter, Located, VerifiesUploads, ReferrerLister {
   /** The registry checks the digest of every blob upload (`PUT ?digest=`). */
   readonly verifiesUploads = true;
   readonly client: RegistryClient;
@@ -134,8 +136,10 @@ export class RemoteRepository implements Target, Mounter, Located, VerifiesUploa
     if (bytes.length !== desc.size) throw new SizeMismatchError(desc.size, bytes.length, `manifest ${desc.digest}`);
     const actual = digestOf(bytes);
     if (actual !== desc.digest && desc.digest.startsWith('sha256:')) throw new DigestMismatchError(desc.digest, actual, 'manifest');
-    await this.manifests.put(desc.digest, bytes, desc.mediaType);
+    const put = await this.manifests.put(desc.digest, bytes, desc.mediaType);
     this.remember(desc.digest, bytes, desc.mediaType);
+    // A registry without the referrers API does not answer OCI-Subject: keep the fallback tag index.
+    if (!put.subject) await this.indexReferrer(desc, bytes);
     for (const t of tags) await this.manifests.put(t, bytes, desc.mediaType);
   }
 
@@ -157,6 +161,20 @@ export class RemoteRepository implements Target, Mounter, Located, VerifiesUploa
 
   referrers(digest: Digest, opts: { artifactType?: string; signal?: AbortSignal } = {}): Promise<Descriptor[]> {
     return listReferrers(this.context, digest, opts);
+  }
+
+  /** Add a manifest with a `subject` to the subject's fallback tag index (OCI 1.1); other manifests: nothing. */
+  private async indexReferrer(desc: Descriptor, bytes: Buffer): Promise<void> {
+    if (!bytes.includes('"subject"')) return;
+    let parsed: ParsedManifest;
+    try {
+      parsed = parseManifest(bytes, desc.mediaType);
+    } catch {
+      return; // the registry accepted it; not ours to judge
+    }
+    const subject = subjectOf(parsed);
+    const entry = subject && referrerDescriptor(parsed, desc.digest, desc.size);
+    if (subject && entry) await addToFallbackIndex(this.context, subject.digest, entry);
   }
 
   private remember(digest: string, bytes: Buffer, mediaType: string): void {

@@ -80,6 +80,13 @@ export interface Mounter {
   mount(desc: Descriptor, fromRepository: string): Promise<boolean>;
 }
 
+/** Optional capability: list the manifests whose `subject` is `digest` (OCI 1.1 referrers). */
+export interface ReferrerLister {
+  referrers(digest: Digest, opts?: { artifactType?: string; signal?: AbortSignal }): Promise<Descriptor[]>;
+}
+
+export const listsReferrers = (t: object): t is ReferrerLister => typeof (t as Partial<ReferrerLister>).referrers === 'function';
+
 /** Read a whole small manifest, capped (manifests are at most 4 MiB). */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 

@@ -5,6 +5,7 @@ import type { Descriptor, Platform } from '../oci/types.js';
 import { defaultOutput, openDestination, openSource, sharedClient, type OpenedDestination, type OpenedSource } from './endpoints.js';
 import type { OnEvent } from './events.js';
 import { copyImage, resolveSource, type CopyImageResult } from './operations.js';
+import { copyReferrers, type ReferrersCopyResult } from './referrers.js';
 import { hostPlatform } from './select.js';
 
 /** Options shared by pull, push and copy (registry options: auth, TLS, chunk size…). */
@@ -13,6 +14,8 @@ export interface TransferOptions extends RepositoryOptions {
   platform?: Platform;
   /** Parallel blob transfers (default 4). */
   jobs?: number;
+  /** Also copy the image's referrers (signatures, SBOMs… OCI 1.1), recursively. */
+  referrers?: boolean;
   onEvent?: OnEvent;
   signal?: AbortSignal;
 }
@@ -23,15 +26,19 @@ export interface TransferResult extends CopyImageResult {
   destination: string;
   tag: string;
   format?: LocalFormat;
+  /** With `referrers`: what was copied besides the image. */
+  referrers?: ReferrersCopyResult;
 }
 
 async function run(src: OpenedSource, dst: OpenedDestination, o: TransferOptions & { preferPlatform?: Platform; resolved?: Descriptor }): Promise<TransferResult> {
   try {
+    if (o.referrers && dst.format === 'docker-archive') throw new UsageError('--referrers: a docker-archive cannot hold referrers; use an OCI layout or OCI archive');
     const r = await copyImage(src.target, src.reference, dst.target, {
       tag: dst.tag, jobs: o.jobs, platform: o.platform, preferPlatform: o.preferPlatform, onEvent: o.onEvent, signal: o.signal, resolved: o.resolved,
     });
+    const referrers = o.referrers ? await copyReferrers(src.target, dst.target, r.root, { jobs: o.jobs, onEvent: o.onEvent, signal: o.signal }) : undefined;
     await dst.finish();
-    return { ...r, destination: dst.display, tag: dst.tag, ...(dst.format ? { format: dst.format } : {}) };
+    return { ...r, destination: dst.display, tag: dst.tag, ...(dst.format ? { format: dst.format } : {}), ...(referrers ? { referrers } : {}) };
   } catch (e) {
     await dst.abort().catch(() => undefined);
     throw e;
@@ -74,6 +81,7 @@ export async function push(source: string, reference: string, o: PushOptions = {
   const dst = await openDestination(reference, { registry });
   if (!dst.remote) throw new UsageError(`${reference}: push needs a registry reference`);
   if (o.format === 'v2s1') {
+    if (o.referrers) throw new UsageError('--referrers: a schema 1 registry has no referrers');
     const { copyImageAsSchema1 } = await import('./schema1-push.js');
     const r = await copyImageAsSchema1(src.target, src.reference, dst.target, {
       name: dst.remote.repository, tag: dst.tag, key: o.signKey, platform: o.platform, jobs: o.jobs, onEvent: o.onEvent, signal: o.signal,

@@ -16,7 +16,9 @@ export type CopyEvent =
   | { type: 'download-restarted'; digest: Digest; offset: number; size: number }
   | { type: 'manifest-pushed'; digest: Digest; mediaType: string; size: number }
   | { type: 'manifest-skipped'; digest: Digest; mediaType: string; size: number }
-  | { type: 'tagged'; reference: string; digest: Digest };
+  | { type: 'tagged'; reference: string; digest: Digest }
+  /** `--referrers`: a manifest whose subject is `subject` was copied (with its blobs). */
+  | { type: 'referrer-copied'; subject: Digest; digest: Digest; artifactType?: string };
 
 export type CopyEventType = CopyEvent['type'];
 export type OnEvent = (e: CopyEvent) => void;

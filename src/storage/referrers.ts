@@ -1,5 +1,6 @@
 import type { Digest } from '../digest/digest.js';
-import { MediaType } from '../oci/mediatypes.js';
+import { subjectOf } from '../oci/manifest.js';
+import { referrerDescriptor } from '../oci/referrer.js';
 import type { Descriptor } from '../oci/types.js';
 import type { ManifestStore } from './manifest-store.js';
 
@@ -39,13 +40,8 @@ export class Referrers {
     try {
       const m = await this.manifests.get(name, digest);
       const p = m.parsed;
-      if (p && p.kind !== 'schema1') {
-        const artifactType = p.manifest.artifactType ?? (p.kind === 'image' ? p.manifest.config.mediaType : undefined);
-        const descriptor: Descriptor = { mediaType: p.mediaType ?? MediaType.OciManifest, digest, size: m.bytes.length };
-        if (artifactType !== undefined) descriptor.artifactType = artifactType;
-        if (p.manifest.annotations) descriptor.annotations = p.manifest.annotations;
-        info = { subject: p.manifest.subject?.digest, descriptor };
-      }
+      const descriptor = p && referrerDescriptor(p, digest, m.bytes.length);
+      if (p && descriptor) info = { subject: subjectOf(p)?.digest, descriptor };
     } catch {
       return null;
     }

@@ -11,14 +11,15 @@ export function register(program: Command): void {
     .addOption(new Option('--format <format>', 'output format').choices(['oci-layout', 'docker-archive', 'oci-archive']))
     .option('--platform <os/arch[/variant]>', 'only this platform of a multi-platform image')
     .option('--all-platforms', 'keep the whole index (default: the host platform when the image has one)')
+    .option('--referrers', 'also copy the referrers of the image (signatures, SBOMs, attestations: OCI 1.1), recursively')
     .addHelpText('after', '\nBlobs already in the layout are not fetched again; an interrupted pull resumes where it stopped.')
-    .action(async (ref: string, o: { output?: string; format?: 'oci-layout' | 'docker-archive' | 'oci-archive'; platform?: string; allPlatforms?: boolean }, cmd: Command) => {
+    .action(async (ref: string, o: { output?: string; format?: 'oci-layout' | 'docker-archive' | 'oci-archive'; platform?: string; allPlatforms?: boolean; referrers?: boolean }, cmd: Command) => {
       const g = globals(cmd);
       const [{ repositoryOptions }, { runTransfer }, { pull }, { parsePlatform }] = await Promise.all([
         import('../remote.js'), import('../transfer.js'), import('../../copy/api.js'), import('../../oci/platform.js'),
       ]);
       const platform = o.platform ? parsePlatform(o.platform) : undefined;
       await runTransfer(g, 'pulled', ref, (onEvent, signal) =>
-        pull(ref, { ...repositoryOptions(g), output: o.output, format: o.format, platform, allPlatforms: o.allPlatforms, jobs: g.jobs, onEvent, signal }));
+        pull(ref, { ...repositoryOptions(g), output: o.output, format: o.format, platform, allPlatforms: o.allPlatforms, referrers: o.referrers, jobs: g.jobs, onEvent, signal }));
     });
 }

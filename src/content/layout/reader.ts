@@ -1,11 +1,13 @@
 import type { Readable } from 'node:stream';
-import { isDigest } from '../../digest/digest.js';
+import { isDigest, type Digest } from '../../digest/digest.js';
 import { DistError, RegistryError } from '../../errors/errors.js';
-import { parseManifest } from '../../oci/manifest.js';
+import { parseManifest, subjectOf } from '../../oci/manifest.js';
+import { isManifestType } from '../../oci/mediatypes.js';
+import { referrerDescriptor } from '../../oci/referrer.js';
 import { ANNOTATION_REF_NAME, type Descriptor, type ImageIndex } from '../../oci/types.js';
 import { readCapped } from '../read.js';
 import type { FileSource } from '../source.js';
-import type { FetchOptions, ReadOnlyTarget } from '../target.js';
+import type { FetchOptions, ReadOnlyTarget, ReferrerLister } from '../target.js';
 import { MAX_MANIFEST_BYTES } from '../target.js';
 import { verified } from '../verify.js';
 import { MAX_INDEX_BYTES, parseIndex } from './index-file.js';
@@ -20,7 +22,7 @@ export async function isLayout(src: FileSource): Promise<boolean> {
  * Read side of an OCI image layout over any FileSource (directory or tar). Every full fetch is
  * verified against the descriptor while it streams.
  */
-export class LayoutReader implements ReadOnlyTarget {
+export class LayoutReader implements ReadOnlyTarget, ReferrerLister {
   constructor(protected readonly src: FileSource) {}
 
   /** The layout's index.json (empty index when the file does not exist yet). */
@@ -61,6 +63,24 @@ export class LayoutReader implements ReadOnlyTarget {
     const hit = entries.find((d) => refMatches(d.annotations?.[ANNOTATION_REF_NAME], reference));
     if (!hit) throw new RegistryError('MANIFEST_UNKNOWN', `${reference}: no such tag in ${this.src.description}`, { tag: reference });
     return hit;
+  }
+
+  /**
+   * Manifests listed in index.json whose `subject` is `digest` (how `copy --referrers` stores them in
+   * a layout, as oras does), as the referrers API would describe them.
+   */
+  async referrers(digest: Digest, opts: { artifactType?: string } = {}): Promise<Descriptor[]> {
+    const out: Descriptor[] = [];
+    const seen = new Set<string>();
+    for (const d of (await this.index()).manifests) {
+      if (seen.has(d.digest) || !isManifestType(d.mediaType) || d.size > MAX_MANIFEST_BYTES) continue;
+      seen.add(d.digest);
+      const parsed = parseManifest(await readCapped(await this.fetch(d), MAX_MANIFEST_BYTES, d.digest), d.mediaType);
+      if (subjectOf(parsed)?.digest !== digest) continue;
+      const r = referrerDescriptor(parsed, d.digest, d.size);
+      if (r && (opts.artifactType === undefined || r.artifactType === opts.artifactType)) out.push(r);
+    }
+    return out;
   }
 
   /** Tags recorded in index.json. */
