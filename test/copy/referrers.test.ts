@@ -1,0 +1,174 @@
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RemoteRepository } from '../../src/client/repository.js';
+import { OciLayout } from '../../src/content/layout/oci-layout.js';
+import { copy, pull, push } from '../../src/copy/api.js';
+import { attach, EMPTY_DESCRIPTOR } from '../../src/copy/attach.js';
+import { referrersOf } from '../../src/copy/discover.js';
+import type { CopyEvent } from '../../src/copy/events.js';
+import { MediaType } from '../../src/oci/mediatypes.js';
+import type { Descriptor } from '../../src/oci/types.js';
+import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
+import { randomImage, randomIndex, storeImage } from '../helpers/layout-fixture.js';
+import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { tempDir } from '../helpers/temp.js';
+
+const opts = { journal: false as const };
+const fixed = (): Date => new Date('2026-01-02T03:04:05.000Z');
+
+/** `dist serve` behind a proxy that hides its referrers API, like docker-registry 2.8: no /referrers/, no OCI-Subject. */
+async function withoutReferrersApi(reg: TestRegistry): Promise<FaultProxy> {
+  return startFaultProxy(reg.host, (req) =>
+    (req.url ?? '').includes('/referrers/')
+      ? { kind: 'respond', status: 404, body: '{"errors":[{"code":"NOT_FOUND","message":"404 page not found"}]}' }
+      : { kind: 'pass', responseHeaders: { 'oci-subject': '' } });
+}
+
+async function seed(reg: { host: string }, repo: string, tag: string): Promise<Descriptor> {
+  const img = await randomImage({ layers: 1, size: 2048 });
+  return storeImage(new RemoteRepository(reg.host, repo, opts), img.blobs, tag);
+}
+
+async function fileWith(dir: string, name: string, text: string): Promise<string> {
+  const p = join(dir, name);
+  await writeFile(p, text);
+  return p;
+}
+
+describe('referrers: attach, list, carry', () => {
+  let reg: TestRegistry;
+  let plain: FaultProxy;
+  let dir: string;
+  beforeAll(async () => {
+    reg = await startRegistry();
+    plain = await withoutReferrersApi(reg);
+    dir = tempDir('dist-referrers-');
+  });
+  afterAll(async () => {
+    await plain.close();
+    await reg.close();
+  });
+
+  it('attach builds an OCI 1.1 artifact manifest on the subject; the registry lists it and no fallback tag is made', async () => {
+    const subject = await seed(reg, 'r/api', 'v1');
+    const sbom = await fileWith(dir, 'sbom.spdx.json', '{"spdxVersion":"SPDX-2.3"}');
+    const r = await attach(`${reg.host}/r/api:v1`, { ...opts, artifactType: 'application/spdx+json', files: [{ path: sbom, mediaType: 'application/spdx+json' }], annotations: { 'org.example.k': 'v' }, now: fixed });
+    expect(r.subject).toMatchObject({ digest: subject.digest, mediaType: subject.mediaType, size: subject.size });
+    const repo = new RemoteRepository(reg.host, 'r/api', opts);
+    const m = JSON.parse((await repo.fetchManifest(r.artifact.digest)).bytes.toString('utf8'));
+    expect(m).toEqual({
+      schemaVersion: 2, mediaType: MediaType.OciManifest, artifactType: 'application/spdx+json', config: EMPTY_DESCRIPTOR,
+      layers: [{ mediaType: 'application/spdx+json', digest: expect.stringMatching(/^sha256:/), size: 26, annotations: { 'org.opencontainers.image.title': 'sbom.spdx.json' } }],
+      subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
+      annotations: { 'org.opencontainers.image.created': '2026-01-02T03:04:05.000Z', 'org.example.k': 'v' },
+    });
+    const listed = await referrersOf(`${reg.host}/r/api:v1`, opts);
+    expect(listed.referrers).toEqual([{ ...r.artifact, annotations: m.annotations }]);
+    expect(await repo.tags()).toEqual(['v1']); // the registry indexes referrers itself
+  });
+
+  it('an artifact without files has the empty descriptor as its only layer', async () => {
+    await seed(reg, 'r/empty', 'v1');
+    const r = await attach(`${reg.host}/r/empty:v1`, { ...opts, artifactType: 'application/vnd.example.note', now: fixed });
+    const m = JSON.parse((await new RemoteRepository(reg.host, 'r/empty', opts).fetchManifest(r.artifact.digest)).bytes.toString('utf8'));
+    expect(m.layers).toEqual([EMPTY_DESCRIPTOR]);
+  });
+
+  it('without a referrers API, attach keeps the fallback tag index, and listing reads it back', async () => {
+    const subject = await seed(plain, 'r/fallback', 'v1');
+    const a = await attach(`${plain.host}/r/fallback:v1`, { ...opts, artifactType: 'application/vnd.example.sig', files: [{ path: await fileWith(dir, 'a.sig', 'sig-a') }], now: fixed });
+    const b = await attach(`${plain.host}/r/fallback@${subject.digest}`, { ...opts, artifactType: 'application/vnd.example.sbom', files: [{ path: await fileWith(dir, 'b.json', '{}') }], now: fixed });
+    const repo = new RemoteRepository(plain.host, 'r/fallback', opts);
+    const tag = `sha256-${subject.digest.slice(7)}`;
+    expect((await repo.tags()).sort()).toEqual([tag, 'v1']);
+    const index = JSON.parse((await repo.fetchManifest(tag)).bytes.toString('utf8'));
+    expect(index.mediaType).toBe(MediaType.OciIndex);
+    expect(index.manifests.map((d: Descriptor) => [d.digest, d.artifactType])).toEqual([
+      [a.artifact.digest, 'application/vnd.example.sig'],
+      [b.artifact.digest, 'application/vnd.example.sbom'],
+    ]);
+    expect(index.manifests[0].annotations).toEqual({ 'org.opencontainers.image.created': '2026-01-02T03:04:05.000Z' });
+    const listed = await referrersOf(`${plain.host}/r/fallback:v1`, { ...opts, artifactType: 'application/vnd.example.sbom' });
+    expect(listed.referrers.map((d) => d.digest)).toEqual([b.artifact.digest]);
+  });
+
+  it('attaching the same artifact twice leaves one entry in the fallback index', async () => {
+    await seed(plain, 'r/twice', 'v1');
+    const f = await fileWith(dir, 'same.txt', 'same');
+    const first = await attach(`${plain.host}/r/twice:v1`, { ...opts, artifactType: 'text/plain', files: [{ path: f }], now: fixed });
+    const again = await attach(`${plain.host}/r/twice:v1`, { ...opts, artifactType: 'text/plain', files: [{ path: f }], now: fixed });
+    expect(again.artifact.digest).toBe(first.artifact.digest);
+    expect((await referrersOf(`${plain.host}/r/twice:v1`, opts)).referrers).toHaveLength(1);
+  });
+
+  it('copy --referrers carries referrers at any depth, and digests survive; without it nothing extra moves', async () => {
+    await seed(reg, 'r/deep', 'v1');
+    const sbom = await attach(`${reg.host}/r/deep:v1`, { ...opts, artifactType: 'application/spdx+json', files: [{ path: await fileWith(dir, 'deep.json', '{"a":1}') }], now: fixed });
+    const sig = await attach(`${reg.host}/r/deep@${sbom.artifact.digest}`, { ...opts, artifactType: 'application/vnd.example.sig', files: [{ path: await fileWith(dir, 'deep.sig', 'x') }], now: fixed });
+
+    await copy(`${reg.host}/r/deep:v1`, `${plain.host}/r/bare:v1`, opts);
+    expect(await new RemoteRepository(plain.host, 'r/bare', opts).tags()).toEqual(['v1']);
+
+    const events: CopyEvent[] = [];
+    const r = await copy(`${reg.host}/r/deep:v1`, `${plain.host}/r/mirror:v1`, { ...opts, referrers: true, onEvent: (e) => events.push(e) });
+    expect(r.referrers).toMatchObject({ copied: 2 });
+    expect(events.filter((e) => e.type === 'referrer-copied').map((e) => (e as { digest: string }).digest)).toEqual([sbom.artifact.digest, sig.artifact.digest]);
+    const top = await referrersOf(`${plain.host}/r/mirror:v1`, opts);
+    expect(top.referrers.map((d) => d.digest)).toEqual([sbom.artifact.digest]);
+    const nested = await referrersOf(`${plain.host}/r/mirror@${sbom.artifact.digest}`, opts);
+    expect(nested.referrers.map((d) => d.digest)).toEqual([sig.artifact.digest]);
+  });
+
+  it('copy --referrers of an index carries the referrers of its platform manifests too', async () => {
+    const idx = await randomIndex([{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64' }], { layers: 1, size: 512 });
+    await storeImage(new RemoteRepository(reg.host, 'r/multi', opts), idx.blobs, 'v1');
+    const arm = idx.images[1]!.manifest.desc;
+    const att = await attach(`${reg.host}/r/multi@${arm.digest}`, { ...opts, artifactType: 'application/vnd.example.provenance', now: fixed });
+    const r = await copy(`${reg.host}/r/multi:v1`, `${reg.host}/r/multi-copy:v1`, { ...opts, referrers: true });
+    expect(r.referrers?.copied).toBe(1);
+    expect((await referrersOf(`${reg.host}/r/multi-copy@${arm.digest}`, opts)).referrers.map((d) => d.digest)).toEqual([att.artifact.digest]);
+  });
+
+  it('pull --referrers writes them into the layout (untagged); the layout lists them; push --referrers takes them on', async () => {
+    await seed(plain, 'r/air', 'v1');
+    const a = await attach(`${plain.host}/r/air:v1`, { ...opts, artifactType: 'application/vnd.example.sig', files: [{ path: await fileWith(dir, 'air.sig', 'air') }], now: fixed });
+    const out = join(tempDir('dist-referrers-layout-'), 'air');
+    const pulled = await pull(`${plain.host}/r/air:v1`, { ...opts, output: out, referrers: true });
+    expect(pulled.referrers?.copied).toBe(1);
+    const index = JSON.parse(await readFile(join(out, 'index.json'), 'utf8'));
+    expect(index.manifests).toEqual([
+      expect.objectContaining({ digest: pulled.root.digest, annotations: { 'org.opencontainers.image.ref.name': 'v1' } }),
+      { mediaType: MediaType.OciManifest, digest: a.artifact.digest, size: a.artifact.size, artifactType: 'application/vnd.example.sig' },
+    ]);
+    expect((await referrersOf(`${out}:v1`)).referrers.map((d) => d.digest)).toEqual([a.artifact.digest]);
+    expect(existsSync(join(out, 'blobs/sha256', a.artifact.digest.slice(7)))).toBe(true);
+
+    const pushed = await push(`${out}:v1`, `${reg.host}/r/air-back:v1`, { ...opts, referrers: true });
+    expect(pushed.referrers?.copied).toBe(1);
+    expect((await referrersOf(`${reg.host}/r/air-back:v1`, opts)).referrers.map((d) => d.digest)).toEqual([a.artifact.digest]);
+  });
+
+  it('attach into an OCI layout records the artifact in index.json', async () => {
+    const out = join(tempDir('dist-referrers-attach-'), 'lay');
+    await pull(`${reg.host}/r/api:v1`, { ...opts, output: out });
+    const r = await attach(`${out}:v1`, { artifactType: 'application/vnd.example.sig', files: [{ path: await fileWith(dir, 'lay.sig', 'l') }], now: fixed });
+    const layout = await OciLayout.open(out);
+    expect((await layout.index()).manifests.map((d) => d.digest)).toContain(r.artifact.digest);
+    expect((await layout.referrers(r.subject.digest)).map((d) => d.digest)).toEqual([r.artifact.digest]);
+  });
+
+  it('refuses what it cannot do before anything is written', async () => {
+    await seed(reg, 'r/refuse', 'v1');
+    const f = await fileWith(dir, 'r.txt', 'r');
+    await expect(attach(`${reg.host}/r/refuse:v1`, { ...opts, artifactType: 'not a type', files: [{ path: f }] })).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(attach(`${reg.host}/r/refuse`, { ...opts, artifactType: 'text/plain', files: [{ path: f }] })).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(attach(`${reg.host}/r/refuse:v1`, { ...opts, artifactType: 'text/plain', files: [{ path: join(dir, 'missing') }] })).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(attach(`${reg.host}/r/refuse:nope`, { ...opts, artifactType: 'text/plain', files: [{ path: f }] })).rejects.toMatchObject({ code: 'MANIFEST_UNKNOWN' });
+    expect((await referrersOf(`${reg.host}/r/refuse:v1`, opts)).referrers).toEqual([]);
+    const tar = join(dir, 'out.tar');
+    await expect(pull(`${reg.host}/r/refuse:v1`, { ...opts, output: tar, referrers: true })).rejects.toMatchObject({ code: 'USAGE' });
+    expect(existsSync(tar)).toBe(false);
+  });
+});
