@@ -150,6 +150,13 @@ describe('referrers: attach, list, carry', () => {
     expect((await referrersOf(`${reg.host}/r/air-back:v1`, opts)).referrers.map((d) => d.digest)).toEqual([a.artifact.digest]);
   });
 
+  it('pull --referrers into an OCI archive keeps them listable, with their artifactType', async () => {
+    const tar = join(tempDir('dist-referrers-archive-'), 'air.tar');
+    const r = await pull(`${plain.host}/r/air:v1`, { ...opts, output: tar, format: 'oci-archive', referrers: true });
+    expect(r.referrers?.copied).toBe(1);
+    expect((await referrersOf(`oci-archive:${tar}:v1`)).referrers).toEqual([expect.objectContaining({ artifactType: 'application/vnd.example.sig' })]);
+  });
+
   it('attach into an OCI layout records the artifact in index.json', async () => {
     const out = join(tempDir('dist-referrers-attach-'), 'lay');
     await pull(`${reg.host}/r/api:v1`, { ...opts, output: out });

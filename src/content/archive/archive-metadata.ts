@@ -26,6 +26,7 @@ export function archiveMetadata(format: ArchiveFormat, roots: TaggedRoot[], mani
   const index: ImageIndex = { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [] };
   for (const { desc, reference } of roots) {
     const entry: Descriptor = { mediaType: desc.mediaType, digest: desc.digest, size: desc.size };
+    if (desc.artifactType) entry.artifactType = desc.artifactType; // a referrer, as in a layout's index.json
     if (reference && !isDigest(reference)) {
       const [name, tag] = splitNameTag(reference);
       entry.annotations = { [ANNOTATION_REF_NAME]: tag, ...(name ? { [ANNOTATION_IMAGE_NAME]: reference } : {}) };
