@@ -1,6 +1,5 @@
 import { isDigest, type Digest } from '../digest/digest.js';
 import { RegistryError } from '../errors/errors.js';
-import { MediaType } from '../oci/mediatypes.js';
 import type { Descriptor } from '../oci/types.js';
 import { discard, header, headerAll, readCapped } from '../transport/types.js';
 import { MAX_MANIFEST_BYTES } from '../content/target.js';
@@ -16,7 +15,7 @@ export function referrersTag(digest: Digest): string {
   return `${alg.slice(0, 32)}-${enc.slice(0, 64)}`.replace(/[^a-zA-Z0-9._-]/g, '-');
 }
 
-const isDescriptor = (d: unknown): d is Descriptor => {
+export const isDescriptor = (d: unknown): d is Descriptor => {
   const x = d as Partial<Descriptor> | null;
   return !!x && typeof x === 'object' && typeof x.mediaType === 'string' && isDigest(x.digest) && Number.isSafeInteger(x.size) && x.size! >= 0;
 };
@@ -78,48 +77,4 @@ async function fallback(ctx: RepoContext, digest: Digest, signal?: AbortSignal):
     if (e instanceof RegistryError && (e.code === 'MANIFEST_UNKNOWN' || e.code === 'NAME_UNKNOWN')) return [];
     throw e;
   }
-}
-
-/** In-process queue per fallback tag: two referrers of one subject pushed at once must not drop each other. */
-const fallbackQueues = new Map<string, Promise<unknown>>();
-
-/**
- * Record `referrer` in the fallback tag index of `subject` (OCI distribution 1.1, "pushing manifests
- * with subject" on a registry without the referrers API): read the index under the tag
- * `<alg>-<hex>`, add the descriptor if it is missing, PUT it back. Other entries are kept as they
- * are. Pushes from other processes can still race (the spec accepts that); pushes from this one are
- * serialised per tag.
- */
-export function addToFallbackIndex(ctx: RepoContext, subject: Digest, referrer: Descriptor): Promise<boolean> {
-  const key = `${ctx.origin.href} ${ctx.repository} ${subject}`;
-  const run = (fallbackQueues.get(key) ?? Promise.resolve()).catch(() => undefined).then(() => updateFallback(ctx, subject, referrer));
-  fallbackQueues.set(key, run);
-  void run.finally(() => {
-    if (fallbackQueues.get(key) === run) fallbackQueues.delete(key);
-  }).catch(() => undefined);
-  return run;
-}
-
-async function updateFallback(ctx: RepoContext, subject: Digest, referrer: Descriptor): Promise<boolean> {
-  const tag = referrersTag(subject);
-  const manifests = new ManifestClient(ctx);
-  let index: { schemaVersion: 2; mediaType: string; manifests: Descriptor[] } & Record<string, unknown> = { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [] };
-  try {
-    const m = await manifests.get(tag);
-    const v = JSON.parse(m.bytes.toString('utf8')) as typeof index;
-    if (v?.schemaVersion !== 2 || !Array.isArray(v.manifests) || !v.manifests.every(isDescriptor)) throw new SyntaxError('not an image index');
-    index = v;
-  } catch (e) {
-    if (e instanceof RegistryError && (e.code === 'MANIFEST_UNKNOWN' || e.code === 'NAME_UNKNOWN')) {
-      // no index yet: start one
-    } else if (e instanceof SyntaxError) {
-      const err = new RegistryError('MANIFEST_INVALID', `${ctx.repository}:${tag} should be the referrers index of ${subject} but holds something else`);
-      throw Object.assign(err, { hint: `move that tag out of the way (dist delete ${ctx.registry}/${ctx.repository}:${tag}), then push again` });
-    } else throw e;
-  }
-  if (index.manifests.some((d) => d.digest === referrer.digest)) return false;
-  index.manifests.push(referrer);
-  const bytes = Buffer.from(JSON.stringify(index));
-  await manifests.put(tag, bytes, typeof index.mediaType === 'string' ? index.mediaType : MediaType.OciIndex);
-  return true;
 }

@@ -13,7 +13,8 @@ import type { RepoContext } from './context.js';
 import { RegistryClient, type ClientOptions } from './http.js';
 import { UploadJournal } from './journal.js';
 import { ManifestClient, type FetchedManifest } from './manifests.js';
-import { addToFallbackIndex, listReferrers } from './referrers.js';
+import { listReferrers } from './referrers.js';
+import { addToFallbackIndex, removeFromFallbackIndex } from './referrers-fallback.js';
 import { listTagPages, listTags, type PageOptions } from './tags.js';
 import { uploadBlob } from './uploads.js';
 
@@ -147,7 +148,10 @@ export class RemoteRepository implements Target, Mounter, Located, VerifiesUploa
   async deleteManifest(reference: string): Promise<Digest> {
     const target = this.referenceTarget(reference);
     const digest = isDigest(target) ? target : (await this.resolve(target)).digest;
+    const subject = await this.subjectOf(digest);
     await this.manifests.delete(digest);
+    // a referrer listed by the fallback tag schema must leave its subject's index too (OCI 1.1)
+    if (subject) await removeFromFallbackIndex(this.context, subject, digest);
     return digest;
   }
 
@@ -161,6 +165,16 @@ export class RemoteRepository implements Target, Mounter, Located, VerifiesUploa
 
   referrers(digest: Digest, opts: { artifactType?: string; signal?: AbortSignal } = {}): Promise<Descriptor[]> {
     return listReferrers(this.context, digest, opts);
+  }
+
+  /** The subject of the manifest `digest`, if it has one (undefined when it cannot be read). */
+  private async subjectOf(digest: Digest): Promise<Digest | undefined> {
+    try {
+      const m = await this.manifests.get(digest);
+      return m.bytes.includes('"subject"') ? subjectOf(parseManifest(m.bytes, m.descriptor.mediaType))?.digest : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Add a manifest with a `subject` to the subject's fallback tag index (OCI 1.1); other manifests: nothing. */

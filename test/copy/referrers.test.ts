@@ -94,6 +94,20 @@ describe('referrers: attach, list, carry', () => {
     expect(listed.referrers.map((d) => d.digest)).toEqual([b.artifact.digest]);
   });
 
+  it('deleting a referrer takes it out of the fallback index; deleting the last one removes the tag', async () => {
+    const subject = await seed(plain, 'r/del', 'v1');
+    const a = await attach(`${plain.host}/r/del:v1`, { ...opts, artifactType: 'text/plain', files: [{ path: await fileWith(dir, 'del-a.txt', 'a') }], now: fixed });
+    const b = await attach(`${plain.host}/r/del:v1`, { ...opts, artifactType: 'text/plain', files: [{ path: await fileWith(dir, 'del-b.txt', 'b') }], now: fixed });
+    const repo = new RemoteRepository(plain.host, 'r/del', opts);
+    const tag = `sha256-${subject.digest.slice(7)}`;
+    await repo.deleteManifest(a.artifact.digest);
+    expect((await repo.tags()).sort()).toEqual([tag, 'v1']);
+    expect((await referrersOf(`${plain.host}/r/del:v1`, opts)).referrers.map((d) => d.digest)).toEqual([b.artifact.digest]);
+    await repo.deleteManifest(b.artifact.digest);
+    expect(await repo.tags()).toEqual(['v1']);
+    expect((await referrersOf(`${plain.host}/r/del:v1`, opts)).referrers).toEqual([]);
+  });
+
   it('attaching the same artifact twice leaves one entry in the fallback index', async () => {
     await seed(plain, 'r/twice', 'v1');
     const f = await fileWith(dir, 'same.txt', 'same');
