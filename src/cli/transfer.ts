@@ -3,18 +3,18 @@ import { InterruptedError } from '../errors/errors.js';
 import type { OnEvent } from '../copy/events.js';
 import { formatPlatform } from '../oci/platform.js';
 import type { GlobalOptions } from './options.js';
-import { createReporter } from './progress.js';
+import { createReporter, type Reporter } from './progress.js';
 
 /**
  * Run pull/push/copy with progress output, Ctrl-C handling (the library aborts and removes any
  * partial archive) and the final result line / object.
  */
-export async function runTransfer(
+export async function runTransfer<R extends TransferResult | TransferResult[]>(
   g: GlobalOptions,
   verb: string,
   source: string,
-  op: (onEvent: OnEvent, signal: AbortSignal) => Promise<TransferResult>,
-): Promise<TransferResult> {
+  op: (onEvent: OnEvent, signal: AbortSignal) => Promise<R>,
+): Promise<R> {
   const reporter = await createReporter(g, verb);
   const ac = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => ac.abort(new InterruptedError(signal));
@@ -23,16 +23,8 @@ export async function runTransfer(
   try {
     reporter.step(`resolving ${source}`);
     const r = await op((e) => reporter.event(e), ac.signal);
-    const selected = r.root.digest !== r.source.digest;
-    reporter.result(
-      {
-        reference: source, destination: r.destination, ...(r.format ? { format: r.format } : {}), ...(r.tag ? { tag: r.tag } : {}),
-        digest: r.root.digest, mediaType: r.root.mediaType, size: r.root.size,
-        ...(selected ? { sourceDigest: r.source.digest, ...(r.root.platform ? { platform: formatPlatform(r.root.platform) } : {}) } : {}),
-        blobs: r.blobs, manifests: r.manifests, bytes: r.bytes, ...(r.referrers ? { referrers: r.referrers.copied } : {}),
-      },
-      `${verb} ${source} -> ${r.destination}${r.tag && r.format ? ` (${r.tag})` : ''} ${r.root.digest}${r.referrers ? ` (+${r.referrers.copied} referrer${r.referrers.copied === 1 ? '' : 's'})` : ''}`,
-    );
+    // one result per image (copy --all-tags gives one per tag)
+    for (const one of Array.isArray(r) ? r : [r]) report(reporter, verb, one.sourceReference ?? source, one);
     return r;
   } catch (err) {
     // Whatever the abort surfaced as (AbortError, CopyError…), report the interruption itself.
@@ -43,4 +35,17 @@ export async function runTransfer(
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+function report(reporter: Reporter, verb: string, source: string, r: TransferResult): void {
+  const selected = r.root.digest !== r.source.digest;
+  reporter.result(
+    {
+      reference: source, destination: r.destination, ...(r.format ? { format: r.format } : {}), ...(r.tag ? { tag: r.tag } : {}),
+      digest: r.root.digest, mediaType: r.root.mediaType, size: r.root.size,
+      ...(selected ? { sourceDigest: r.source.digest, ...(r.root.platform ? { platform: formatPlatform(r.root.platform) } : {}) } : {}),
+      blobs: r.blobs, manifests: r.manifests, bytes: r.bytes, ...(r.referrers ? { referrers: r.referrers.copied } : {}),
+    },
+    `${verb} ${source} -> ${r.destination}${r.tag && r.format ? ` (${r.tag})` : ''} ${r.root.digest}${r.referrers ? ` (+${r.referrers.copied} referrer${r.referrers.copied === 1 ? '' : 's'})` : ''}`,
+  );
 }

@@ -28,6 +28,8 @@ export interface TransferResult extends CopyImageResult {
   format?: LocalFormat;
   /** With `referrers`: what was copied besides the image. */
   referrers?: ReferrersCopyResult;
+  /** The source image when it is not the command's argument (`copy --all-tags`: `REPO:tag`). */
+  sourceReference?: string;
 }
 
 async function run(src: OpenedSource, dst: OpenedDestination, o: TransferOptions & { preferPlatform?: Platform; resolved?: Descriptor }): Promise<TransferResult> {
