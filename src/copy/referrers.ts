@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { fetchBytes } from '../content/read.js';
 import { listsReferrers, type ReadOnlyTarget, type Target } from '../content/target.js';
 import { CopyError, UsageError } from '../errors/errors.js';
@@ -36,9 +37,18 @@ export async function copyReferrers(src: ReadOnlyTarget, dst: Target, root: Desc
     for (const r of list) {
       if (visited.has(r.digest)) continue;
       visited.add(r.digest);
-      const copied = await copyGraph(src, dst, r, { ...opts, platform: undefined, preferPlatform: undefined });
+      let present = false;
+      const copied = await copyGraph(src, dst, r, {
+        ...opts, platform: undefined, preferPlatform: undefined,
+        onEvent: (e) => {
+          if (e.type === 'manifest-skipped' && e.digest === r.digest) present = true;
+          onEvent(e);
+        },
+      });
       // a registry holds it by digest; a layout must list it or it is unreachable
-      if (!('location' in dst)) {
+      if ('location' in dst) {
+        if (present) await relist(src, dst, r, opts.signal);
+      } else {
         try {
           await dst.tag(r, r.digest);
         } catch (e) {
@@ -52,6 +62,21 @@ export async function copyReferrers(src: ReadOnlyTarget, dst: Target, root: Desc
     }
   }
   return result;
+}
+
+/**
+ * A referrer the registry already holds (an earlier run that stopped before the fallback tag index
+ * was written, a tool that does not keep that index) was skipped by the graph copy: PUT its bytes
+ * again, so that a registry without the referrers API gets it listed (RemoteRepository adds it to
+ * the fallback index once; a registry with the API answers OCI-Subject and nothing more happens).
+ */
+async function relist(src: ReadOnlyTarget, dst: Target, r: Descriptor, signal?: AbortSignal): Promise<void> {
+  const bytes = await fetchBytes(src, r, { signal });
+  try {
+    await dst.push(r, Readable.from([bytes]), { signal });
+  } catch (e) {
+    throw new CopyError('destination', `referrer ${r.digest}: ${(e as Error).message}`, { cause: e });
+  }
 }
 
 /** The manifests an index lists (their referrers travel with the image too). */

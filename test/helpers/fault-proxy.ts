@@ -11,7 +11,7 @@ export interface ProxiedRequest {
 
 /** What to do with one request: forward it, answer it here, or cut the connection mid-body. */
 export type Fault =
-  | { kind: 'pass'; responseHeaders?: Record<string, string> }
+  | { kind: 'pass'; responseHeaders?: Record<string, string>; dropResponseHeaders?: string[] }
   | { kind: 'respond'; status: number; headers?: Record<string, string>; body?: string }
   | { kind: 'cut'; afterBytes: number };
 
@@ -43,7 +43,10 @@ export async function startFaultProxy(upstream: string, decide: (req: IncomingMe
     }
     const up = httpRequest(`http://${upstream}${req.url}`, { method: req.method, headers: req.headers }, (ur) => {
       entry.status = ur.statusCode;
-      res.writeHead(ur.statusCode ?? 502, { ...ur.headers, ...(fault.kind === 'pass' ? fault.responseHeaders : {}) });
+      const headers = { ...ur.headers, ...(fault.kind === 'pass' ? fault.responseHeaders : {}) };
+      // e.g. drop OCI-Subject: the upstream then looks like a registry without the referrers API
+      if (fault.kind === 'pass') for (const h of fault.dropResponseHeaders ?? []) delete headers[h.toLowerCase()];
+      res.writeHead(ur.statusCode ?? 502, headers);
       ur.pipe(res);
     });
     up.on('error', () => { if (!res.headersSent) res.writeHead(502).end(); else res.destroy(); });
