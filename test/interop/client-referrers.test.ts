@@ -149,6 +149,11 @@ describe('referrers through the CLI on docker-registry 2.8 (fallback tag index),
     expect((await fallbackIndex(reg.host, 'mirror/app', sbomDigest)).manifests.map((m) => m.digest)).toEqual([sigOfSbom]);
     const nested = ok(await dist(['referrers', '--json', `${reg.host}/mirror/app@${sbomDigest}`], { env }));
     expect(nested.json.map((j) => [j.digest, j.artifactType])).toEqual([[sigOfSbom, SIG]]);
+    // a second run finds everything there: the fallback indexes are re-checked, not duplicated
+    const again = ok(await dist(['copy', '--json', '--referrers', `${serve.host}/src/app:v1`, `${reg.host}/mirror/app:v1`], { env }));
+    expect(again.json.find((j) => j.type === 'result')).toMatchObject({ referrers: 2 });
+    expect((await fallbackIndex(reg.host, 'mirror/app', img.manifest.desc.digest)).manifests.map((m) => m.digest)).toEqual([sbomDigest]);
+    expect((await fallbackIndex(reg.host, 'mirror/app', sbomDigest)).manifests.map((m) => m.digest)).toEqual([sigOfSbom]);
   });
 
   it('skopeo: the mirrored image is still an ordinary image; the fallback tag is an ordinary tag', async () => {
