@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { errorLine, Exit, exitCodeFor } from './exit.js';
 import { parseDuration, parsePositiveInt, parseSize } from './options.js';
 import { register as attach } from './commands/attach.js';
+import { register as blob } from './commands/blob.js';
 import { register as catalog } from './commands/catalog.js';
 import { register as copy } from './commands/copy.js';
 import { register as del } from './commands/delete.js';
@@ -23,7 +24,7 @@ import { register as tarsum, routeTarsumVersion } from './commands/tarsum.js';
 import { register as tokenServer } from './commands/token-server.js';
 import { register as verify } from './commands/verify.js';
 
-const COMMANDS = [serve, pull, push, copy, inspect, tag, tags, catalog, digest, del, referrers, attach, login, logout, key, sign, verify, tarsum, gc, tokenServer];
+const COMMANDS = [serve, pull, push, copy, inspect, tag, tags, catalog, digest, blob, del, referrers, attach, login, logout, key, sign, verify, tarsum, gc, tokenServer];
 
 function version(): string {
   return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
