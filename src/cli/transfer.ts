@@ -45,7 +45,15 @@ function report(reporter: Reporter, verb: string, source: string, r: TransferRes
       digest: r.root.digest, mediaType: r.root.mediaType, size: r.root.size,
       ...(selected ? { sourceDigest: r.source.digest, ...(r.root.platform ? { platform: formatPlatform(r.root.platform) } : {}) } : {}),
       blobs: r.blobs, manifests: r.manifests, bytes: r.bytes, ...(r.referrers ? { referrers: r.referrers.copied } : {}),
+      ...(r.referrers?.ofIndexNotCopied ? { referrersOfIndexNotCopied: r.referrers.ofIndexNotCopied } : {}),
     },
-    `${verb} ${source} -> ${r.destination}${r.tag && r.format ? ` (${r.tag})` : ''} ${r.root.digest}${r.referrers ? ` (+${r.referrers.copied} referrer${r.referrers.copied === 1 ? '' : 's'})` : ''}`,
+    `${verb} ${source} -> ${r.destination}${r.tag && r.format ? ` (${r.tag})` : ''} ${r.root.digest}${referrersNote(r)}`,
   );
+}
+
+function referrersNote(r: TransferResult): string {
+  if (!r.referrers) return '';
+  const n = (k: number): string => `${k} referrer${k === 1 ? '' : 's'}`;
+  const left = r.referrers.ofIndexNotCopied;
+  return ` (+${n(r.referrers.copied)}${left ? `; ${n(left)} of the index left behind with it (one platform was selected)` : ''})`;
 }

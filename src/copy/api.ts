@@ -38,7 +38,7 @@ async function run(src: OpenedSource, dst: OpenedDestination, o: TransferOptions
     const r = await copyImage(src.target, src.reference, dst.target, {
       tag: dst.tag, jobs: o.jobs, platform: o.platform, preferPlatform: o.preferPlatform, onEvent: o.onEvent, signal: o.signal, resolved: o.resolved,
     });
-    const referrers = o.referrers ? await copyReferrers(src.target, dst.target, r.root, { jobs: o.jobs, onEvent: o.onEvent, signal: o.signal }) : undefined;
+    const referrers = o.referrers ? await copyReferrers(src.target, dst.target, r.root, { jobs: o.jobs, onEvent: o.onEvent, signal: o.signal, sourceRoot: r.source }) : undefined;
     await dst.finish();
     return { ...r, destination: dst.display, tag: dst.tag, ...(dst.format ? { format: dst.format } : {}), ...(referrers ? { referrers } : {}) };
   } catch (e) {

@@ -11,6 +11,16 @@ export interface ReferrersCopyResult {
   /** Referrer manifests copied (signatures, SBOMs, attestations…), at any depth. */
   copied: number;
   bytes: number;
+  /**
+   * Referrers of the source's index that were not copied because a platform was selected and the
+   * index itself was not (cosign, notation and oras sign the index): how many.
+   */
+  ofIndexNotCopied?: number;
+}
+
+export interface ReferrersCopyOptions extends GraphCopyOptions {
+  /** The source's root before platform selection, when it differs from `root`. */
+  sourceRoot?: Descriptor;
 }
 
 /**
@@ -20,10 +30,15 @@ export interface ReferrersCopyResult {
  * image's. A registry destination indexes them itself or gets the fallback tag (see
  * RemoteRepository); a layout lists them in index.json, untagged, as oras does.
  */
-export async function copyReferrers(src: ReadOnlyTarget, dst: Target, root: Descriptor, opts: GraphCopyOptions = {}): Promise<ReferrersCopyResult> {
+export async function copyReferrers(src: ReadOnlyTarget, dst: Target, root: Descriptor, opts: ReferrersCopyOptions = {}): Promise<ReferrersCopyResult> {
   if (!listsReferrers(src)) throw new UsageError('--referrers: this source cannot list referrers (use a registry or an OCI layout)');
   const onEvent = opts.onEvent ?? (() => undefined);
   const result: ReferrersCopyResult = { copied: 0, bytes: 0 };
+  if (opts.sourceRoot && opts.sourceRoot.digest !== root.digest) {
+    // their subject (the index) is not at the destination: say so rather than copy orphans
+    const onIndex = await src.referrers(opts.sourceRoot.digest, { signal: opts.signal }).catch(() => []);
+    if (onIndex.length) result.ofIndexNotCopied = onIndex.length;
+  }
   const subjects = [root, ...(await childManifests(src, root, opts.signal))];
   const visited = new Set(subjects.map((d) => d.digest));
   for (let i = 0; i < subjects.length; i++) {
