@@ -2,6 +2,7 @@ import { openLocalSource, parseLocalSpec } from '../content/local.js';
 import { LayoutReader } from '../content/layout/reader.js';
 import { ANNOTATION_REF_NAME } from '../oci/types.js';
 import { printInspect, type InspectFlags } from './commands/inspect.js';
+import { jsonLine } from './json-line.js';
 
 /**
  * `dist inspect PATH`: an OCI layout directory (`DIR`, `DIR:tag`, `DIR@digest`), an OCI
@@ -14,7 +15,7 @@ export async function inspectLocal(spec: string, flags: InspectFlags, json: bool
     const entries = (await target.index()).manifests;
     if (entries.length !== 1) {
       const rows = entries.map((d) => ({ tag: d.annotations?.[ANNOTATION_REF_NAME], digest: d.digest, mediaType: d.mediaType, size: d.size }));
-      if (json) process.stdout.write(`${JSON.stringify({ path: local.path, format, manifests: rows })}\n`);
+      if (json) process.stdout.write(jsonLine({ path: local.path, format, manifests: rows }));
       else {
         process.stdout.write(`${local.path} (${format}): ${rows.length} manifests\n`);
         for (const r of rows) process.stdout.write(`  ${(r.tag ?? '<untagged>').padEnd(20)} ${r.digest}  ${r.mediaType}  ${r.size} B\n`);

@@ -4,6 +4,7 @@ import { RemoteRegistry } from '../client/registry.js';
 import { RemoteRepository, type RepositoryOptions } from '../client/repository.js';
 import { UsageError } from '../errors/errors.js';
 import { formatReference, parseReference, type Reference } from '../ref/reference.js';
+import { jsonLine } from './json-line.js';
 import { globals, type GlobalOptions } from './options.js';
 
 /** Global CLI options → library options (one place, shared by every remote command). */
@@ -42,9 +43,9 @@ export function registryName(s: string): string {
   return t;
 }
 
-/** One JSON object per line on stdout. */
+/** One JSON object per line on stdout (escaped for terminals: see jsonLine). */
 export function printJson(obj: unknown): void {
-  process.stdout.write(`${JSON.stringify(obj)}\n`);
+  process.stdout.write(jsonLine(obj));
 }
 
 /** Print every entry of a paginated listing as it arrives: one per line, or `{"<key>": entry}` JSON lines. */

@@ -44,24 +44,33 @@ async function readIndex(ctx: RepoContext, subject: Digest): Promise<{ index: Fa
     v = undefined;
   }
   if (v?.schemaVersion !== 2 || !Array.isArray(v.manifests) || !v.manifests.every(isDescriptor)) {
-    const err = new RegistryError('MANIFEST_INVALID', `${ctx.repository}:${tag} should be the referrers index of ${subject} but holds something else`);
-    throw Object.assign(err, { hint: `move that tag out of the way (dist delete ${ctx.registry}/${ctx.repository}:${tag}), then try again` });
+    // Never suggest deleting it: a delete goes by digest and takes every tag of that manifest along.
+    const err = new RegistryError('MANIFEST_INVALID', `${ctx.repository}:${tag} is reserved for the referrers index of ${subject} (OCI 1.1 tag schema) but holds ${m.descriptor.digest} (${m.descriptor.mediaType}); dist does not overwrite it`);
+    throw Object.assign(err, { hint: `if that content is wanted, tag it under another name; then point ${tag} at something else or remove the tag, and run the command again` });
   }
   return { index: v, digest: m.descriptor.digest };
 }
 
-async function writeIndex(ctx: RepoContext, subject: Digest, index: FallbackIndex): Promise<void> {
+/**
+ * PUT the new index under the tag, then delete the one it replaced (as oras-go does): the tag has
+ * moved, so the old revision is an orphan nobody lists. Best effort: a registry with deletes
+ * disabled keeps it, and garbage collection of untagged manifests takes it later.
+ */
+async function writeIndex(ctx: RepoContext, subject: Digest, index: FallbackIndex, replaces?: Digest): Promise<void> {
   const bytes = Buffer.from(JSON.stringify(index));
-  await new ManifestClient(ctx).put(referrersTag(subject), bytes, typeof index.mediaType === 'string' ? index.mediaType : MediaType.OciIndex);
+  const manifests = new ManifestClient(ctx);
+  const put = await manifests.put(referrersTag(subject), bytes, typeof index.mediaType === 'string' ? index.mediaType : MediaType.OciIndex);
+  if (replaces && replaces !== put.digest) await manifests.delete(replaces).catch(() => undefined);
 }
 
 /** Add `referrer` to the fallback index of `subject` (created when missing). False when it was there already. */
 export function addToFallbackIndex(ctx: RepoContext, subject: Digest, referrer: Descriptor): Promise<boolean> {
   return serialised(ctx, subject, async () => {
-    const index = (await readIndex(ctx, subject))?.index ?? { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [] };
+    const found = await readIndex(ctx, subject);
+    const index = found?.index ?? { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [] };
     if (index.manifests.some((d) => d.digest === referrer.digest)) return false;
     index.manifests.push(referrer);
-    await writeIndex(ctx, subject, index);
+    await writeIndex(ctx, subject, index, found?.digest);
     return true;
   });
 }
@@ -75,7 +84,7 @@ export function removeFromFallbackIndex(ctx: RepoContext, subject: Digest, refer
     const found = await readIndex(ctx, subject);
     if (!found || !found.index.manifests.some((d) => d.digest === referrer)) return false;
     found.index.manifests = found.index.manifests.filter((d) => d.digest !== referrer);
-    if (found.index.manifests.length) await writeIndex(ctx, subject, found.index);
+    if (found.index.manifests.length) await writeIndex(ctx, subject, found.index, found.digest);
     else await new ManifestClient(ctx).delete(found.digest);
     return true;
   });

@@ -1,6 +1,6 @@
 import { pipeline, Transform, type Readable } from 'node:stream';
 import { digestOf, isDigest, type Digest } from '../digest/digest.js';
-import { DigestMismatchError, RegistryError, SizeMismatchError, UsageError } from '../errors/errors.js';
+import { DigestMismatchError, DistError, RegistryError, SizeMismatchError, UsageError } from '../errors/errors.js';
 import { parseManifest, subjectOf, type ParsedManifest } from '../oci/manifest.js';
 import { isManifestType } from '../oci/mediatypes.js';
 import { referrerDescriptor } from '../oci/referrer.js';
@@ -13,7 +13,7 @@ import type { RepoContext } from './context.js';
 import { RegistryClient, type ClientOptions } from './http.js';
 import { UploadJournal } from './journal.js';
 import { ManifestClient, type FetchedManifest } from './manifests.js';
-import { listReferrers } from './referrers.js';
+import { listReferrers, referrersTag } from './referrers.js';
 import { addToFallbackIndex, removeFromFallbackIndex } from './referrers-fallback.js';
 import { listTagPages, listTags, type PageOptions } from './tags.js';
 import { uploadBlob } from './uploads.js';
@@ -151,7 +151,14 @@ export class RemoteRepository implements Target, Mounter, Located, VerifiesUploa
     const subject = await this.subjectOf(digest);
     await this.manifests.delete(digest);
     // a referrer listed by the fallback tag schema must leave its subject's index too (OCI 1.1)
-    if (subject) await removeFromFallbackIndex(this.context, subject, digest);
+    if (subject) {
+      try {
+        await removeFromFallbackIndex(this.context, subject, digest);
+      } catch (e) {
+        // the manifest IS gone: say so, or a retry only meets "manifest unknown"
+        throw new DistError('PARTIAL', `deleted ${digest}, but ${referrersTag(subject)} (the referrers index of ${subject}) still lists it: ${(e as Error).message}`, { cause: e });
+      }
+    }
     return digest;
   }
 

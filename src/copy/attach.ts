@@ -10,7 +10,7 @@ import type { ReadOnlyTarget } from '../content/target.js';
 import { verified } from '../content/verify.js';
 import { digestOf, type Digest } from '../digest/digest.js';
 import { RegistryError, UsageError } from '../errors/errors.js';
-import { MediaType } from '../oci/mediatypes.js';
+import { isMediaType, MediaType } from '../oci/mediatypes.js';
 import type { Descriptor, ImageManifest } from '../oci/types.js';
 import { openDestination, sharedClient } from './endpoints.js';
 import type { OnEvent } from './events.js';
@@ -56,7 +56,7 @@ export interface AttachResult {
  * reference pushes nothing.
  */
 export async function attach(reference: string, o: AttachOptions): Promise<AttachResult> {
-  if (!o.artifactType || !/^[\w.+-]+\/[\w.+-]+$/.test(o.artifactType)) throw new UsageError(`--artifact-type "${o.artifactType ?? ''}": a media type (type/subtype) is needed`);
+  if (!isMediaType(o.artifactType)) throw new UsageError(`--artifact-type "${o.artifactType ?? ''}": a media type (type/subtype) is needed`);
   const local = (await isLocalSpec(reference)) ? await parseLocalSpec(reference) : undefined;
   if (local && (local.format ?? 'oci-layout') !== 'oci-layout') throw new UsageError(`${reference}: attach to a registry or an OCI layout directory, not an archive`);
   if (local && !(await stat(join(local.path, 'oci-layout')).catch(() => undefined))) throw new UsageError(`${local.path}: not an OCI layout directory`);
@@ -103,7 +103,7 @@ async function describeFile(f: AttachFile): Promise<DescribedFile> {
     throw new UsageError(`${f.path}: ${e.code === 'ENOENT' ? 'no such file' : e.code ?? e.message}`);
   });
   if (!st.isFile()) throw new UsageError(`${f.path}: not a regular file`);
-  if (f.mediaType !== undefined && !/^[\w.+-]+\/[\w.+-]+$/.test(f.mediaType)) throw new UsageError(`${f.path}: "${f.mediaType}" is not a media type`);
+  if (f.mediaType !== undefined && !isMediaType(f.mediaType)) throw new UsageError(`${f.path}: "${f.mediaType}" is not a media type`);
   const h = createHash('sha256');
   let size = 0;
   await pipeline(createReadStream(f.path), async (chunks: AsyncIterable<Buffer>) => {

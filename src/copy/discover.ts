@@ -15,7 +15,7 @@ export interface ReferrersOfResult {
  */
 export async function referrersOf(reference: string, o: RepositoryOptions & { artifactType?: string; signal?: AbortSignal } = {}): Promise<ReferrersOfResult> {
   const src = await openSource(reference, o);
-  if (!listsReferrers(src.target)) throw new UsageError(`${reference}: referrers live in a registry or an OCI layout, not in an archive`);
+  if (!listsReferrers(src.target)) throw new UsageError(`${reference}: a docker-archive holds no referrers (a registry, an OCI layout or an OCI archive does)`);
   const subject = await src.target.resolve(src.reference, { signal: o.signal });
   const referrers = await src.target.referrers(subject.digest, { artifactType: o.artifactType, signal: o.signal });
   return { subject, referrers };

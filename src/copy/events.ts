@@ -18,7 +18,9 @@ export type CopyEvent =
   | { type: 'manifest-skipped'; digest: Digest; mediaType: string; size: number }
   | { type: 'tagged'; reference: string; digest: Digest }
   /** `--referrers`: a manifest whose subject is `subject` was copied (with its blobs). */
-  | { type: 'referrer-copied'; subject: Digest; digest: Digest; artifactType?: string };
+  | { type: 'referrer-copied'; subject: Digest; digest: Digest; artifactType?: string }
+  /** `--referrers`: a listed referrer was not copied (not a manifest, gone from the source, or its subject is another manifest). */
+  | { type: 'referrer-skipped'; subject: Digest; digest: Digest; reason: string };
 
 export type CopyEventType = CopyEvent['type'];
 export type OnEvent = (e: CopyEvent) => void;

@@ -1,9 +1,10 @@
 import { Readable } from 'node:stream';
 import { fetchBytes } from '../content/read.js';
 import { listsReferrers, type ReadOnlyTarget, type Target } from '../content/target.js';
-import { CopyError, UsageError } from '../errors/errors.js';
-import { parseManifest } from '../oci/manifest.js';
-import { isIndexType } from '../oci/mediatypes.js';
+import type { Digest } from '../digest/digest.js';
+import { CopyError, DistError, RegistryError, UsageError } from '../errors/errors.js';
+import { parseManifest, subjectOf } from '../oci/manifest.js';
+import { isIndexType, isManifestType } from '../oci/mediatypes.js';
 import type { Descriptor } from '../oci/types.js';
 import { copyGraph, type GraphCopyOptions } from './graph.js';
 
@@ -16,6 +17,8 @@ export interface ReferrersCopyResult {
    * index itself was not (cosign, notation and oras sign the index): how many.
    */
   ofIndexNotCopied?: number;
+  /** Listed referrers not copied: not a manifest, gone from the source, or referring to another manifest. */
+  skipped?: number;
 }
 
 export interface ReferrersCopyOptions extends GraphCopyOptions {
@@ -52,6 +55,13 @@ export async function copyReferrers(src: ReadOnlyTarget, dst: Target, root: Desc
     for (const r of list) {
       if (visited.has(r.digest)) continue;
       visited.add(r.digest);
+      // a fallback tag index is written by clients and can be stale or wrong: check before copying
+      const refused = await refusal(src, r, subject.digest, opts.signal);
+      if (refused) {
+        result.skipped = (result.skipped ?? 0) + 1;
+        onEvent({ type: 'referrer-skipped', subject: subject.digest, digest: r.digest, reason: refused });
+        continue;
+      }
       let present = false;
       const copied = await copyGraph(src, dst, r, {
         ...opts, platform: undefined, preferPlatform: undefined,
@@ -92,6 +102,21 @@ async function relist(src: ReadOnlyTarget, dst: Target, r: Descriptor, signal?: 
   } catch (e) {
     throw new CopyError('destination', `referrer ${r.digest}: ${(e as Error).message}`, { cause: e });
   }
+}
+
+/** Why a listed referrer is not copied, or undefined when it is a manifest whose subject is `subject`. */
+async function refusal(src: ReadOnlyTarget, r: Descriptor, subject: Digest, signal?: AbortSignal): Promise<string | undefined> {
+  if (!isManifestType(r.mediaType)) return `not a manifest (${r.mediaType})`;
+  let parsed;
+  try {
+    parsed = parseManifest(await fetchBytes(src, r, { signal }), r.mediaType);
+  } catch (e) {
+    if (e instanceof RegistryError && ['MANIFEST_UNKNOWN', 'BLOB_UNKNOWN', 'NAME_UNKNOWN'].includes(e.code)) return 'listed, but no longer at the source';
+    if (e instanceof DistError && e.code === 'MANIFEST_INVALID') return `not a valid manifest: ${e.message}`;
+    throw new CopyError('source', `referrer ${r.digest}: ${(e as Error).message}`, { cause: e });
+  }
+  const of = subjectOf(parsed)?.digest;
+  return of === subject ? undefined : `its subject is ${of ?? 'missing'}, not ${subject}`;
 }
 
 /** The manifests an index lists (their referrers travel with the image too). */

@@ -1,6 +1,6 @@
 import { isDigest } from '../digest/digest.js';
 import { RegistryError } from '../errors/errors.js';
-import { isIndexType, isImageManifestType, MediaType, SCHEMA1_TYPES } from './mediatypes.js';
+import { isIndexType, isImageManifestType, isMediaType, MediaType, SCHEMA1_TYPES } from './mediatypes.js';
 import type { Descriptor, ImageIndex, ImageManifest } from './types.js';
 
 /** A manifest parsed from its exact bytes; the bytes are kept, never re-serialised. */
@@ -14,7 +14,7 @@ const invalid = (why: string): RegistryError => new RegistryError('MANIFEST_INVA
 export function validateDescriptor(d: unknown, where: string): Descriptor {
   if (!d || typeof d !== 'object') throw invalid(`${where} is not a descriptor`);
   const o = d as Record<string, unknown>;
-  if (typeof o.mediaType !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$/.test(o.mediaType)) {
+  if (!isMediaType(o.mediaType)) {
     throw invalid(`${where}.mediaType is missing or malformed`);
   }
   if (!isDigest(o.digest)) throw invalid(`${where}.digest is missing or malformed`);

@@ -42,3 +42,8 @@ export function isIndexType(mt: string): boolean {
 export function isImageManifestType(mt: string): boolean {
   return IMAGE_MANIFEST_TYPES.includes(mt);
 }
+
+/** A media type without parameters (RFC 6838 restricted names): `type/subtype`. */
+export function isMediaType(s: unknown): s is string {
+  return typeof s === 'string' && /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$/.test(s);
+}

@@ -108,6 +108,44 @@ describe('referrers: attach, list, carry', () => {
     expect((await referrersOf(`${plain.host}/r/del:v1`, opts)).referrers).toEqual([]);
   });
 
+  it('an index update deletes the revision it replaced; a delete whose index update fails says the manifest is gone', async () => {
+    const subject = await seed(plain, 'r/orphan', 'v1');
+    const repo = new RemoteRepository(plain.host, 'r/orphan', opts);
+    const tag = `sha256-${subject.digest.slice(7)}`;
+    const a = await attach(`${plain.host}/r/orphan:v1`, { ...opts, artifactType: 'text/plain', files: [{ path: await fileWith(dir, 'o-a.txt', 'a') }], now: fixed });
+    const first = (await repo.resolve(tag)).digest;
+    await attach(`${plain.host}/r/orphan:v1`, { ...opts, artifactType: 'text/plain', files: [{ path: await fileWith(dir, 'o-b.txt', 'b') }], now: fixed });
+    expect((await repo.resolve(tag)).digest).not.toBe(first);
+    await expect(repo.resolve(first)).rejects.toMatchObject({ code: 'MANIFEST_UNKNOWN' });
+    // someone replaces the index with an image: deleting a referrer cannot update it
+    const img = await randomImage({ layers: 1, size: 256 });
+    await storeImage(repo, img.blobs, tag);
+    const err = await repo.deleteManifest(a.artifact.digest).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'PARTIAL', message: expect.stringMatching(new RegExp(`^deleted ${a.artifact.digest}, but ${tag} .* still lists it`)) });
+    await expect(repo.resolve(a.artifact.digest)).rejects.toMatchObject({ code: 'MANIFEST_UNKNOWN' });
+  });
+
+  it('copy --referrers skips what a fallback index lists wrongly: a blob, a manifest about something else, a manifest that is gone', async () => {
+    const subject = await seed(plain, 'r/wrong', 'v1');
+    const repo = new RemoteRepository(plain.host, 'r/wrong', opts);
+    const good = await attach(`${plain.host}/r/wrong:v1`, { ...opts, artifactType: 'text/plain', files: [{ path: await fileWith(dir, 'w.txt', 'w') }], now: fixed });
+    const unrelated = await seed(plain, 'r/wrong', 'other');
+    const gone = await attach(`${plain.host}/r/wrong:other`, { ...opts, artifactType: 'text/plain', now: fixed });
+    const tag = `sha256-${subject.digest.slice(7)}`;
+    const index = JSON.parse((await repo.fetchManifest(tag)).bytes.toString('utf8'));
+    const layer = JSON.parse((await repo.fetchManifest(subject.digest)).bytes.toString('utf8')).layers[0];
+    index.manifests.push({ ...unrelated, artifactType: 'x/y' }, { ...layer, artifactType: 'x/y' }, { ...gone.artifact });
+    await repo.manifests.put(tag, Buffer.from(JSON.stringify(index)), MediaType.OciIndex);
+    // deleted after it was listed: the entry goes stale (its subject is `other`, whose index is the one updated)
+    await repo.deleteManifest(gone.artifact.digest);
+    const events: CopyEvent[] = [];
+    const r = await copy(`${plain.host}/r/wrong:v1`, `${reg.host}/r/wrong-copy:v1`, { ...opts, referrers: true, onEvent: (e) => events.push(e) });
+    expect(r.referrers).toMatchObject({ copied: 1, skipped: 3 });
+    const skipped = events.filter((e) => e.type === 'referrer-skipped') as Array<{ digest: string; reason: string }>;
+    expect(skipped.map((e) => [e.digest, e.reason.split(' ')[0]])).toEqual([[unrelated.digest, 'its'], [layer.digest, 'not'], [gone.artifact.digest, 'listed,']]);
+    expect((await referrersOf(`${reg.host}/r/wrong-copy:v1`, opts)).referrers.map((d) => d.digest)).toEqual([good.artifact.digest]);
+  });
+
   it('attaching the same artifact twice leaves one entry in the fallback index', async () => {
     await seed(plain, 'r/twice', 'v1');
     const f = await fileWith(dir, 'same.txt', 'same');
@@ -159,6 +197,8 @@ describe('referrers: attach, list, carry', () => {
     expect((await referrersOf(`${out}:v1`)).referrers.map((d) => d.digest)).toEqual([a.artifact.digest]);
     expect(existsSync(join(out, 'blobs/sha256', a.artifact.digest.slice(7)))).toBe(true);
 
+    // the untagged referrer does not make the layout ambiguous: DIR alone still names the image
+    await expect((await OciLayout.open(out)).resolve('')).resolves.toMatchObject({ digest: pulled.root.digest });
     const pushed = await push(`${out}:v1`, `${reg.host}/r/air-back:v1`, { ...opts, referrers: true });
     expect(pushed.referrers?.copied).toBe(1);
     expect((await referrersOf(`${reg.host}/r/air-back:v1`, opts)).referrers.map((d) => d.digest)).toEqual([a.artifact.digest]);
@@ -178,6 +218,11 @@ describe('referrers: attach, list, carry', () => {
     const layout = await OciLayout.open(out);
     expect((await layout.index()).manifests.map((d) => d.digest)).toContain(r.artifact.digest);
     expect((await layout.referrers(r.subject.digest)).map((d) => d.digest)).toEqual([r.artifact.digest]);
+    // a damaged entry in index.json hides no other referrer
+    const idx = JSON.parse(await readFile(join(out, 'index.json'), 'utf8'));
+    idx.manifests.push({ mediaType: MediaType.OciManifest, digest: `sha256:${'1'.repeat(64)}`, size: 10 });
+    await writeFile(join(out, 'index.json'), JSON.stringify(idx));
+    expect((await (await OciLayout.open(out)).referrers(r.subject.digest)).map((d) => d.digest)).toEqual([r.artifact.digest]);
   });
 
   it('refuses what it cannot do before anything is written', async () => {

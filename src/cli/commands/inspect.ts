@@ -37,6 +37,6 @@ export async function printInspect(
   const { parsePlatform } = await import('../../oci/platform.js');
   const res = await inspectTarget(target, desc, { reference, raw: flags.raw, config: flags.config, platform: flags.platform ? parsePlatform(flags.platform) : undefined });
   if (res.kind === 'bytes') process.stdout.write(res.bytes);
-  else if (json) process.stdout.write(`${JSON.stringify(res.summary)}\n`);
+  else if (json) process.stdout.write((await import('../json-line.js')).jsonLine(res.summary));
   else process.stdout.write(formatSummary(res.summary));
 }

@@ -14,7 +14,8 @@ export function register(program: Command): void {
       const g = globals(cmd);
       const { subject, referrers } = await referrersOf(reference, { ...repositoryOptions(g), artifactType: o.artifactType });
       for (const r of referrers) {
-        if (g.json) printJson({ subject: subject.digest, ...r });
+        // only the descriptor's own fields: whatever else a registry put there must not pass as ours
+        if (g.json) printJson({ mediaType: r.mediaType, digest: r.digest, size: r.size, ...(r.artifactType ? { artifactType: r.artifactType } : {}), ...(r.annotations ? { annotations: r.annotations } : {}), subject: subject.digest });
         else process.stdout.write(`${r.digest}  ${printable(r.artifactType ?? r.mediaType)}  ${r.size}\n`);
       }
     });

@@ -53,6 +53,9 @@ export class LayoutReader implements ReadOnlyTarget, ReferrerLister {
     const entries = (await this.index()).manifests;
     if (!reference) {
       if (entries.length === 1) return entries[0]!;
+      // referrers that copy --referrers or attach listed (untagged, with their artifactType) are not candidates
+      const images = entries.filter((d) => !d.artifactType);
+      if (images.length === 1) return images[0]!;
       throw new DistError('USAGE', `${this.src.description} holds ${entries.length} manifests: name one with :TAG or @DIGEST`);
     }
     if (isDigest(reference)) {
@@ -75,12 +78,29 @@ export class LayoutReader implements ReadOnlyTarget, ReferrerLister {
     for (const d of (await this.index()).manifests) {
       if (seen.has(d.digest) || !isManifestType(d.mediaType) || d.size > MAX_MANIFEST_BYTES) continue;
       seen.add(d.digest);
-      const parsed = parseManifest(await readCapped(await this.fetch(d), MAX_MANIFEST_BYTES, d.digest), d.mediaType);
-      if (subjectOf(parsed)?.digest !== digest) continue;
-      const r = referrerDescriptor(parsed, d.digest, d.size);
-      if (r && (opts.artifactType === undefined || r.artifactType === opts.artifactType)) out.push(r);
+      const info = await this.referrerInfo(d);
+      if (info?.subject !== digest) continue;
+      if (opts.artifactType === undefined || info.descriptor.artifactType === opts.artifactType) out.push(info.descriptor);
     }
     return out;
+  }
+
+  /** Manifests never change under their digest: what each one refers to is read once per reader. */
+  private readonly referrerCache = new Map<string, { subject?: Digest; descriptor: Descriptor } | null>();
+
+  private async referrerInfo(d: Descriptor): Promise<{ subject?: Digest; descriptor: Descriptor } | null> {
+    const hit = this.referrerCache.get(d.digest);
+    if (hit !== undefined) return hit;
+    let info: { subject?: Digest; descriptor: Descriptor } | null = null;
+    try {
+      const parsed = parseManifest(await readCapped(await this.fetch(d), MAX_MANIFEST_BYTES, d.digest), d.mediaType);
+      const descriptor = referrerDescriptor(parsed, d.digest, d.size);
+      if (descriptor) info = { subject: subjectOf(parsed)?.digest, descriptor };
+    } catch {
+      return null; // a missing or damaged entry is no referrer (and must not hide the others); not cached
+    }
+    this.referrerCache.set(d.digest, info);
+    return info;
   }
 
   /** Tags recorded in index.json. */
