@@ -1,7 +1,8 @@
-import { isLocalSpec, parseLocalSpec, type LocalFormat } from '../content/local.js';
+import type { LocalFormat } from '../content/local.js';
 import type { ReadOnlyTarget } from '../content/target.js';
 import { CopyError, UsageError } from '../errors/errors.js';
-import { formatReference, parseReference } from '../ref/reference.js';
+import { formatReference } from '../ref/reference.js';
+import { checkAllTags } from './all-tags-checks.js';
 import type { TransferOptions, TransferResult } from './api.js';
 import { familiarName, openDestination, openSource, sharedClient } from './endpoints.js';
 import { copyImage, resolveSource } from './operations.js';
@@ -9,15 +10,6 @@ import { copyReferrers } from './referrers.js';
 
 type Tagged = ReadOnlyTarget & { tags(): Promise<string[]> };
 const listsTags = (t: ReadOnlyTarget): t is Tagged => typeof (t as Partial<Tagged>).tags === 'function';
-
-/** A source or destination for a whole repository: no tag, no digest. */
-async function checkRepositoryOnly(spec: string, side: string): Promise<void> {
-  const tagged = (await isLocalSpec(spec)) ? !!(await parseLocalSpec(spec)).reference : (() => {
-    const r = parseReference(spec, { defaultTag: false });
-    return !!(r.tag || r.digest);
-  })();
-  if (tagged) throw new UsageError(`--all-tags: the ${side} "${spec}" names one image; give the repository (or layout) without :tag or @digest`);
-}
 
 /**
  * `dist copy --all-tags` (crane cp --all-tags, skopeo sync): every tag of a registry repository or
@@ -27,8 +19,7 @@ async function checkRepositoryOnly(spec: string, side: string): Promise<void> {
  * it. Tags are copied in sorted order, so runs are reproducible.
  */
 export async function copyAllTags(source: string, destination: string, o: TransferOptions & { format?: LocalFormat } = {}): Promise<TransferResult[]> {
-  await checkRepositoryOnly(source, 'source');
-  if (!o.format) await checkRepositoryOnly(destination, 'destination');
+  await checkAllTags(source, destination, o);
   const registry = sharedClient(o);
   const src = await openSource(source, registry);
   if (!listsTags(src.target)) throw new UsageError(`--all-tags: cannot list the tags of ${source}`);
@@ -40,7 +31,6 @@ export async function copyAllTags(source: string, destination: string, o: Transf
   }
   if (!tags.length) throw new CopyError('source', `${source} has no tags`);
   const dst = await openDestination(destination, { format: o.format, tagFrom: src.remote, registry });
-  if (o.referrers && dst.format === 'docker-archive') throw new UsageError('--referrers: a docker-archive cannot hold referrers; use an OCI layout or OCI archive');
   const results: TransferResult[] = [];
   try {
     for (const tag of tags) {

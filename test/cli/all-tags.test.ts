@@ -1,0 +1,61 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RemoteRepository } from '../../src/client/repository.js';
+import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
+import { randomImage, storeImage } from '../helpers/layout-fixture.js';
+import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { tempDir } from '../helpers/temp.js';
+import { buildOnce, dist } from './helpers.js';
+
+const opts = { journal: false as const };
+
+describe('dist copy --all-tags (CLI)', () => {
+  let reg: TestRegistry;
+  /** Counts every request: a usage error must send none. */
+  let proxy: FaultProxy;
+  let layout: string;
+  beforeAll(async () => {
+    buildOnce();
+    reg = await startRegistry();
+    proxy = await startFaultProxy(reg.host);
+    const repo = new RemoteRepository(reg.host, 'cli/all', opts);
+    for (const tag of ['v1', 'v2', 'v3']) await storeImage(repo, (await randomImage({ layers: 1, size: 1024 })).blobs, tag);
+    layout = join(tempDir('dist-cli-all-tags-'), 'src');
+    const c = await dist(['copy', '--all-tags', `${reg.host}/cli/all`, layout]);
+    expect(c.code, c.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await reg.close();
+  });
+
+  it('usage errors come before any request or file: --referrers into a docker-archive, --format with DST:tag', async () => {
+    const dir = tempDir('dist-cli-all-tags-');
+    const before = proxy.log.length;
+    const a = await dist(['copy', '--all-tags', '--referrers', `${proxy.host}/cli/all`, join(dir, 'out.tar')]);
+    expect(a.code, a.stderr).toBe(2);
+    expect(a.stderr).toMatch(/^dist: --referrers: a docker-archive cannot hold referrers/);
+    const b = await dist(['copy', '--all-tags', '--format', 'oci-archive', `${proxy.host}/cli/all`, `${join(dir, 'out.tar')}:v1`]);
+    expect(b.code, b.stderr).toBe(2);
+    expect(b.stderr).toMatch(/names one image/);
+    const c = await dist(['copy', '--all-tags', '--format', 'oci-layout', `${proxy.host}/cli/all`, `${join(dir, 'lay')}:v1`]);
+    expect(c.code, c.stderr).toBe(2);
+    expect(proxy.log.length).toBe(before);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('a layout or OCI archive into a docker-archive is refused (its images would have no RepoTags)', async () => {
+    const dir = tempDir('dist-cli-all-tags-');
+    const r = await dist(['copy', '--all-tags', layout, join(dir, 'out.tar')]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^dist: --all-tags: a docker-archive .* use|write an OCI archive/);
+    expect(await readdir(dir)).toEqual([]);
+    // an OCI archive is fine, and from the registry a docker-archive is too
+    const ok = await dist(['copy', '--all-tags', layout, join(dir, 'out.tar'), '--format', 'oci-archive']);
+    expect(ok.code, ok.stderr).toBe(0);
+    const docker = await dist(['copy', '--all-tags', `${reg.host}/cli/all`, join(dir, 'docker.tar')]);
+    expect(docker.code, docker.stderr).toBe(0);
+    expect(docker.stdout.trim().split('\n')).toHaveLength(3);
+  });
+});
