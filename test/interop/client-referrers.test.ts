@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -104,9 +105,13 @@ describe('referrers through the CLI on docker-registry 2.8 (fallback tag index),
   });
 
   it('a second attach keeps the first entry as it was; dist referrers lists both, --artifact-type filters', async () => {
+    const before = await rawManifest(reg.host, 'ref/app', fallbackTag(img.manifest.desc.digest));
     const r = ok(await dist(['attach', '--json', `${reg.host}/ref/app@${img.manifest.desc.digest}`, sigFile, '--artifact-type', SIG], { env }));
     const sig = String(r.json[0]!.digest);
     const index = await fallbackIndex(reg.host, 'ref/app', img.manifest.desc.digest);
+    // the revision it replaced is deleted (as oras-go does), and docker-registry keeps the tag on the new one
+    const old = `sha256:${createHash('sha256').update(before.bytes).digest('hex')}`;
+    expect((await rawManifest(reg.host, 'ref/app', old)).status).toBe(404);
     expect(index.manifests).toHaveLength(2);
     expect(index.manifests[0]).toEqual(first);
     expect(index.manifests[1]).toMatchObject({ digest: sig, artifactType: SIG });
