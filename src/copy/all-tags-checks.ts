@@ -1,5 +1,6 @@
 import { isLocalSpec, outputFormat, parseLocalSpec } from '../content/local.js';
 import type { LocalFormat } from '../content/local.js';
+import { ALGORITHMS } from '../digest/digest.js';
 import { UsageError } from '../errors/errors.js';
 import { parseReference } from '../ref/reference.js';
 
@@ -35,3 +36,12 @@ export async function checkAllTags(source: string, destination: string, o: { for
     );
   }
 }
+
+const REFERRERS_TAG = new RegExp(`^(?:${Object.keys(ALGORITHMS).join('|')})-[0-9a-f]{64}$`);
+
+/**
+ * A tag of the OCI 1.1 referrers tag schema (`<alg>-<hex>`, see referrersTag in
+ * src/client/referrers.ts): a registry's fallback index of referrers, not an image. cosign's
+ * `sha256-<hex>.sig` / `.att` tags are images and do not match.
+ */
+export const isReferrersTag = (tag: string): boolean => REFERRERS_TAG.test(tag);

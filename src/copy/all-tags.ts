@@ -1,45 +1,75 @@
 import type { LocalFormat } from '../content/local.js';
 import type { ReadOnlyTarget } from '../content/target.js';
-import { CopyError, UsageError } from '../errors/errors.js';
+import { CopyError, RegistryError, UsageError } from '../errors/errors.js';
 import { formatReference } from '../ref/reference.js';
-import { checkAllTags } from './all-tags-checks.js';
+import { checkAllTags, isReferrersTag } from './all-tags-checks.js';
 import type { TransferOptions, TransferResult } from './api.js';
-import { familiarName, openDestination, openSource, sharedClient } from './endpoints.js';
+import { familiarName, openDestination, openSource, sharedClient, type OpenedDestination, type OpenedSource } from './endpoints.js';
+import type { OnEvent } from './events.js';
 import { copyImage, resolveSource } from './operations.js';
 import { copyReferrers } from './referrers.js';
 
 type Tagged = ReadOnlyTarget & { tags(): Promise<string[]> };
 const listsTags = (t: ReadOnlyTarget): t is Tagged => typeof (t as Partial<Tagged>).tags === 'function';
 
+export type AllTagsOptions = TransferOptions & { format?: LocalFormat };
+
+const REFERRERS_REASON = 'a referrers fallback tag (OCI 1.1), not an image: --referrers carries referrers';
+const GONE_REASON = 'gone from the source since the tags were listed';
+
+/** MANIFEST_UNKNOWN anywhere in the cause chain: the tag no longer resolves. */
+function isGone(e: unknown): boolean {
+  for (let x: unknown = e, depth = 0; x && depth < 5; x = (x as Error).cause, depth++) if (x instanceof RegistryError && x.code === 'MANIFEST_UNKNOWN') return true;
+  return false;
+}
+
+/** One tag; undefined when it disappeared from the source after the listing (a live repository). */
+async function copyTag(source: string, src: OpenedSource, dst: OpenedDestination, tag: string, o: AllTagsOptions, onEvent: OnEvent): Promise<TransferResult | undefined> {
+  const dstTag = dst.format === 'docker-archive' && src.remote ? familiarName({ ...src.remote, tag, digest: undefined }) : tag;
+  const resolved = await resolveSource(src.target, tag, o.signal).catch((e: unknown) => {
+    if (isGone(e)) return undefined;
+    throw e;
+  });
+  if (!resolved) {
+    onEvent({ type: 'tag-skipped', tag, reason: GONE_REASON });
+    return undefined;
+  }
+  const r = await copyImage(src.target, tag, dst.target, { tag: dstTag, jobs: o.jobs, platform: o.platform, onEvent, signal: o.signal, resolved });
+  const referrers = o.referrers ? await copyReferrers(src.target, dst.target, r.root, { jobs: o.jobs, onEvent, signal: o.signal }) : undefined;
+  const where = dst.remote ? formatReference({ ...dst.remote, tag, digest: undefined }) : dst.display;
+  return { ...r, sourceReference: `${source}:${tag}`, destination: where, tag: dstTag, ...(dst.format ? { format: dst.format } : {}), ...(referrers ? { referrers } : {}) };
+}
+
 /**
  * `dist copy --all-tags` (crane cp --all-tags, skopeo sync): every tag of a registry repository or
  * of a layout / OCI archive, to a repository, layout or archive, one image after the other under
  * the same tags. Blobs shared between tags are copied once (the destination has them for the next
- * tag). A failure stops the copy naming the tag; what was copied before stays, and a second run skips
- * it. Tags are copied in sorted order, so runs are reproducible.
+ * tag). Referrers fallback tags (`sha256-<hex>`) are skipped: copied as images they would overwrite
+ * the destination's own fallback index (`referrers` carries referrers instead). A tag gone since the
+ * listing is skipped; any other failure stops the copy; what was copied before stays in a registry or
+ * layout, and a second run skips it. Tags are copied in sorted order, so runs are reproducible.
  */
-export async function copyAllTags(source: string, destination: string, o: TransferOptions & { format?: LocalFormat } = {}): Promise<TransferResult[]> {
+export async function copyAllTags(source: string, destination: string, o: AllTagsOptions = {}): Promise<TransferResult[]> {
   await checkAllTags(source, destination, o);
+  const onEvent = o.onEvent ?? (() => undefined);
   const registry = sharedClient(o);
   const src = await openSource(source, registry);
   if (!listsTags(src.target)) throw new UsageError(`--all-tags: cannot list the tags of ${source}`);
-  let tags: string[];
+  let listed: string[];
   try {
-    tags = [...new Set(await src.target.tags())].sort();
+    listed = [...new Set(await src.target.tags())].sort();
   } catch (e) {
     throw new CopyError('source', `tags of ${source}: ${(e as Error).message}`, { cause: e });
   }
-  if (!tags.length) throw new CopyError('source', `${source} has no tags`);
+  const tags = listed.filter((tag) => !isReferrersTag(tag));
+  for (const tag of listed) if (isReferrersTag(tag)) onEvent({ type: 'tag-skipped', tag, reason: REFERRERS_REASON });
+  if (!tags.length) throw new CopyError('source', `${source} has no tags${listed.length ? ' of images (only referrers fallback tags)' : ''}`);
   const dst = await openDestination(destination, { format: o.format, tagFrom: src.remote, registry });
   const results: TransferResult[] = [];
   try {
     for (const tag of tags) {
-      const dstTag = dst.format === 'docker-archive' && src.remote ? familiarName({ ...src.remote, tag, digest: undefined }) : tag;
-      const resolved = await resolveSource(src.target, tag, o.signal);
-      const r = await copyImage(src.target, tag, dst.target, { tag: dstTag, jobs: o.jobs, platform: o.platform, onEvent: o.onEvent, signal: o.signal, resolved });
-      const referrers = o.referrers ? await copyReferrers(src.target, dst.target, r.root, { jobs: o.jobs, onEvent: o.onEvent, signal: o.signal }) : undefined;
-      const where = dst.remote ? formatReference({ ...dst.remote, tag, digest: undefined }) : dst.display;
-      results.push({ ...r, sourceReference: `${source}:${tag}`, destination: where, tag: dstTag, ...(dst.format ? { format: dst.format } : {}), ...(referrers ? { referrers } : {}) });
+      const r = await copyTag(source, src, dst, tag, o, onEvent);
+      if (r) results.push(r);
     }
     await dst.finish();
   } catch (e) {

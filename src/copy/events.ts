@@ -20,7 +20,9 @@ export type CopyEvent =
   /** `--referrers`: a manifest whose subject is `subject` was copied (with its blobs). */
   | { type: 'referrer-copied'; subject: Digest; digest: Digest; artifactType?: string }
   /** `--referrers`: a listed referrer was not copied (not a manifest, gone from the source, or its subject is another manifest). */
-  | { type: 'referrer-skipped'; subject: Digest; digest: Digest; reason: string };
+  | { type: 'referrer-skipped'; subject: Digest; digest: Digest; reason: string }
+  /** `copy --all-tags`: a tag not copied (a referrers fallback tag, or gone from the source since the tags were listed). */
+  | { type: 'tag-skipped'; tag: string; reason: string };
 
 export type CopyEventType = CopyEvent['type'];
 export type OnEvent = (e: CopyEvent) => void;

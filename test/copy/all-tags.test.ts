@@ -4,13 +4,24 @@ import { RemoteRepository } from '../../src/client/repository.js';
 import { copyAllTags } from '../../src/copy/all-tags.js';
 import { referrersOf } from '../../src/copy/discover.js';
 import { attach } from '../../src/copy/attach.js';
+import { copy } from '../../src/copy/api.js';
+import type { CopyEvent } from '../../src/copy/events.js';
 import { openLocalSource } from '../../src/content/local.js';
-import { startFaultProxy } from '../helpers/fault-proxy.js';
+import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { randomImage, storeImage } from '../helpers/layout-fixture.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { tempDir } from '../helpers/temp.js';
 
 const opts = { journal: false as const };
+
+/** The registry behind a proxy that hides its referrers API, like docker-registry 2.8: fallback tags. */
+const withoutReferrersApi = (reg: TestRegistry): Promise<FaultProxy> =>
+  startFaultProxy(reg.host, (req) =>
+    (req.url ?? '').includes('/referrers/')
+      ? { kind: 'respond', status: 404, body: '{"errors":[{"code":"NOT_FOUND","message":"404 page not found"}]}' }
+      : { kind: 'pass', dropResponseHeaders: ['oci-subject'] });
+
+const skipped = (events: CopyEvent[]): CopyEvent[] => events.filter((e) => e.type === 'tag-skipped');
 
 describe('copy --all-tags', () => {
   let reg: TestRegistry;
@@ -72,5 +83,52 @@ describe('copy --all-tags', () => {
       await proxy.close();
     }
     expect((await new RemoteRepository(reg.host, 'all/partial', opts).tags()).sort()).toEqual(['stable', 'v1']);
+  });
+
+  it('skips referrers fallback tags (sha256-<hex>) with an event; cosign-style sha256-<hex>.sig tags are images and go', async () => {
+    const plain = await withoutReferrersApi(reg);
+    try {
+      const dir = tempDir('dist-all-tags-');
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(join(dir, 'a'), 'a');
+      await writeFile(join(dir, 'b'), 'b');
+      const src = new RemoteRepository(reg.host, 'fb/src', opts);
+      const v1 = await storeImage(src, (await randomImage({ layers: 1, size: 1024 })).blobs, 'v1');
+      const fallbackTag = `sha256-${v1.digest.slice(7)}`;
+      await storeImage(src, (await randomImage({ layers: 1, size: 1024 })).blobs, `${fallbackTag}.sig`);
+      // the source has a fallback index for v1 (A); the destination has v1 and its own one (B)
+      await attach(`${plain.host}/fb/src:v1`, { ...opts, artifactType: 'application/vnd.example.a', files: [{ path: join(dir, 'a') }] });
+      expect(await src.tags()).toContain(fallbackTag);
+      await copy(`${reg.host}/fb/src:v1`, `${plain.host}/fb/dst:v1`, opts);
+      const b = await attach(`${plain.host}/fb/dst:v1`, { ...opts, artifactType: 'application/vnd.example.b', files: [{ path: join(dir, 'b') }] });
+      const events: CopyEvent[] = [];
+      const r = await copyAllTags(`${plain.host}/fb/src`, `${plain.host}/fb/dst`, { ...opts, onEvent: (e) => events.push(e) });
+      expect(r.map((x) => x.tag)).toEqual([`${fallbackTag}.sig`, 'v1']);
+      expect(skipped(events)).toEqual([{ type: 'tag-skipped', tag: fallbackTag, reason: expect.stringContaining('--referrers') }]);
+      // the destination's fallback index is its own still
+      expect((await referrersOf(`${plain.host}/fb/dst:v1`, opts)).referrers.map((d) => d.digest)).toEqual([b.artifact.digest]);
+      // a registry with the referrers API gets no stray tag; with --platform the run does not trip on the index
+      await copyAllTags(`${plain.host}/fb/src`, `${reg.host}/fb/api`, { ...opts, platform: { os: 'linux', architecture: 'amd64' } });
+      expect((await new RemoteRepository(reg.host, 'fb/api', opts).tags()).sort()).toEqual([`${fallbackTag}.sig`, 'v1']);
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it('a tag gone between listing and copying is skipped with an event; another failure to resolve stops the run', async () => {
+    const answer = (status: number, code: string) => ({ kind: 'respond' as const, status, body: `{"errors":[{"code":"${code}","message":"${code}"}]}` });
+    const gone = await startFaultProxy(reg.host, (req) => ((req.url ?? '').endsWith('/manifests/v2') ? answer(404, 'MANIFEST_UNKNOWN') : { kind: 'pass' }));
+    const denied = await startFaultProxy(reg.host, (req) => ((req.url ?? '').endsWith('/manifests/v2') ? answer(403, 'DENIED') : { kind: 'pass' }));
+    try {
+      const events: CopyEvent[] = [];
+      const r = await copyAllTags(`${gone.host}/all/src`, `${reg.host}/all/live`, { ...opts, onEvent: (e) => events.push(e) });
+      expect(r.map((x) => x.tag)).toEqual(['stable', 'v1', 'v3']);
+      expect(skipped(events)).toEqual([{ type: 'tag-skipped', tag: 'v2', reason: expect.stringMatching(/gone/) }]);
+      await expect(copyAllTags(`${denied.host}/all/src`, `${reg.host}/all/denied`, opts)).rejects.toThrow(/v2: manifest all\/src:v2: HTTP 403/);
+      expect((await new RemoteRepository(reg.host, 'all/denied', opts).tags()).sort()).toEqual(['stable', 'v1']);
+    } finally {
+      await gone.close();
+      await denied.close();
+    }
   });
 });
