@@ -23,6 +23,18 @@ function isGone(e: unknown): boolean {
   return false;
 }
 
+/**
+ * `err` with `tag <t>: ` before its message: a copy of the same class with the same own properties
+ * (code, side, cause, detail, hint…), so the exit code (src/cli/exit.ts) and any hint stay the same.
+ */
+export function namingTag(tag: string, err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  const named = Object.create(Object.getPrototypeOf(err) as object, Object.getOwnPropertyDescriptors(err)) as Error;
+  named.message = `tag ${tag}: ${err.message}`;
+  if (err.stack) named.stack = err.stack.replace(err.message, named.message);
+  return named;
+}
+
 /** One tag; undefined when it disappeared from the source after the listing (a live repository). */
 async function copyTag(source: string, src: OpenedSource, dst: OpenedDestination, tag: string, o: AllTagsOptions, onEvent: OnEvent): Promise<TransferResult | undefined> {
   const dstTag = dst.format === 'docker-archive' && src.remote ? familiarName({ ...src.remote, tag, digest: undefined }) : tag;
@@ -46,7 +58,7 @@ async function copyTag(source: string, src: OpenedSource, dst: OpenedDestination
  * the same tags. Blobs shared between tags are copied once (the destination has them for the next
  * tag). Referrers fallback tags (`sha256-<hex>`) are skipped: copied as images they would overwrite
  * the destination's own fallback index (`referrers` carries referrers instead). A tag gone since the
- * listing is skipped; any other failure stops the copy; what was copied before stays in a registry or
+ * listing is skipped; any other failure stops the copy, its message starting `tag <t>: `; what was copied before stays in a registry or
  * layout, and a second run skips it. Tags are copied in sorted order, so runs are reproducible.
  */
 export async function copyAllTags(source: string, destination: string, o: AllTagsOptions = {}): Promise<TransferResult[]> {
@@ -68,7 +80,9 @@ export async function copyAllTags(source: string, destination: string, o: AllTag
   const results: TransferResult[] = [];
   try {
     for (const tag of tags) {
-      const r = await copyTag(source, src, dst, tag, o, onEvent);
+      const r = await copyTag(source, src, dst, tag, o, onEvent).catch((e: unknown) => {
+        throw o.signal?.aborted ? e : namingTag(tag, e);
+      });
       if (r) results.push(r);
     }
     await dst.finish();

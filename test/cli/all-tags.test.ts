@@ -58,4 +58,17 @@ describe('dist copy --all-tags (CLI)', () => {
     expect(docker.code, docker.stderr).toBe(0);
     expect(docker.stdout.trim().split('\n')).toHaveLength(3);
   });
+
+  it('a failure names the tag and keeps the exit code of its cause (DENIED: 4)', async () => {
+    const v2 = (await new RemoteRepository(reg.host, 'cli/all', opts).resolve('v2')).digest;
+    const deny = await startFaultProxy(reg.host, (req) =>
+      req.method === 'PUT' && (req.url ?? '').includes(`/manifests/${v2}`) ? { kind: 'respond', status: 403, body: '{"errors":[{"code":"DENIED","message":"no writes here"}]}' } : { kind: 'pass' });
+    try {
+      const r = await dist(['copy', '--all-tags', `${reg.host}/cli/all`, `${deny.host}/cli/denied`]);
+      expect(r.code, r.stderr).toBe(4);
+      expect(r.stderr).toMatch(/^dist: tag v2: destination: .*no writes here/m);
+    } finally {
+      await deny.close();
+    }
+  });
 });

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RemoteRepository } from '../../src/client/repository.js';
-import { copyAllTags } from '../../src/copy/all-tags.js';
+import { copyAllTags, namingTag } from '../../src/copy/all-tags.js';
+import { exitCodeFor } from '../../src/cli/exit.js';
+import { CopyError, RegistryError, UsageError } from '../../src/errors/errors.js';
 import { referrersOf } from '../../src/copy/discover.js';
 import { attach } from '../../src/copy/attach.js';
 import { copy } from '../../src/copy/api.js';
@@ -78,7 +80,7 @@ describe('copy --all-tags', () => {
     const proxy = await startFaultProxy(reg.host, (req) =>
       req.method === 'PUT' && (req.url ?? '').includes(`/manifests/${digests.v2}`) ? { kind: 'respond', status: 500, body: '{"errors":[{"code":"UNKNOWN","message":"disk on fire"}]}' } : { kind: 'pass' });
     try {
-      await expect(copyAllTags(`${reg.host}/all/src`, `${proxy.host}/all/partial`, opts)).rejects.toThrow(new RegExp(`manifest ${digests.v2}`));
+      await expect(copyAllTags(`${reg.host}/all/src`, `${proxy.host}/all/partial`, opts)).rejects.toThrow(new RegExp(`^tag v2: destination: .*manifest ${digests.v2}`));
     } finally {
       await proxy.close();
     }
@@ -124,11 +126,22 @@ describe('copy --all-tags', () => {
       const r = await copyAllTags(`${gone.host}/all/src`, `${reg.host}/all/live`, { ...opts, onEvent: (e) => events.push(e) });
       expect(r.map((x) => x.tag)).toEqual(['stable', 'v1', 'v3']);
       expect(skipped(events)).toEqual([{ type: 'tag-skipped', tag: 'v2', reason: expect.stringMatching(/gone/) }]);
-      await expect(copyAllTags(`${denied.host}/all/src`, `${reg.host}/all/denied`, opts)).rejects.toThrow(/v2: manifest all\/src:v2: HTTP 403/);
+      await expect(copyAllTags(`${denied.host}/all/src`, `${reg.host}/all/denied`, opts)).rejects.toMatchObject({ code: 'COPY', side: 'source', message: expect.stringMatching(/^tag v2: source: v2: manifest all\/src:v2: HTTP 403/) });
       expect((await new RemoteRepository(reg.host, 'all/denied', opts).tags()).sort()).toEqual(['stable', 'v1']);
     } finally {
       await gone.close();
       await denied.close();
+    }
+  });
+
+  it('namingTag keeps class, code, side and cause: the exit code is the same', () => {
+    const errors = [new RegistryError('MANIFEST_UNKNOWN'), new UsageError('bad'), new CopyError('destination', 'x', { cause: new RegistryError('DENIED') }), Object.assign(new Error('gone'), { code: 'ENOENT' })];
+    for (const e of errors) {
+      const named = namingTag('v9', e) as Error;
+      expect(named).toBeInstanceOf(e.constructor);
+      expect([named.message, named.name, named.cause, (named as { code?: string }).code]).toEqual([`tag v9: ${e.message}`, e.name, e.cause, (e as { code?: string }).code]);
+      expect(exitCodeFor(named)).toBe(exitCodeFor(e));
+      expect(exitCodeFor(named)).not.toBe(1);
     }
   });
 });
