@@ -13,7 +13,8 @@ export async function runTransfer<R extends TransferResult | TransferResult[]>(
   g: GlobalOptions,
   verb: string,
   source: string,
-  op: (onEvent: OnEvent, signal: AbortSignal) => Promise<R>,
+  /** `onResult`: an operation of several images (copy --all-tags) reports each as it is done. */
+  op: (onEvent: OnEvent, signal: AbortSignal, onResult: (r: TransferResult) => void) => Promise<R>,
 ): Promise<R> {
   const reporter = await createReporter(g, verb);
   const ac = new AbortController();
@@ -22,9 +23,14 @@ export async function runTransfer<R extends TransferResult | TransferResult[]>(
   process.once('SIGTERM', onSignal);
   try {
     reporter.step(`resolving ${source}`);
-    const r = await op((e) => reporter.event(e), ac.signal);
-    // one result per image (copy --all-tags gives one per tag)
-    for (const one of Array.isArray(r) ? r : [r]) report(reporter, verb, one.sourceReference ?? source, one);
+    const reported = new Set<TransferResult>();
+    const onResult = (one: TransferResult): void => {
+      reported.add(one);
+      report(reporter, verb, one.sourceReference ?? source, one);
+    };
+    const r = await op((e) => reporter.event(e), ac.signal, onResult);
+    // one result per image; those not reported on the way are reported now
+    for (const one of Array.isArray(r) ? r : [r]) if (!reported.has(one)) onResult(one);
     return r;
   } catch (err) {
     // Whatever the abort surfaced as (AbortError, CopyError…), report the interruption itself.

@@ -12,7 +12,14 @@ import { copyReferrers } from './referrers.js';
 type Tagged = ReadOnlyTarget & { tags(): Promise<string[]> };
 const listsTags = (t: ReadOnlyTarget): t is Tagged => typeof (t as Partial<Tagged>).tags === 'function';
 
-export type AllTagsOptions = TransferOptions & { format?: LocalFormat };
+export interface AllTagsOptions extends TransferOptions {
+  format?: LocalFormat;
+  /**
+   * Each tag's result as soon as it is at the destination (a registry or layout: after its copy; an
+   * archive, written whole or not at all: after the archive is complete).
+   */
+  onResult?: (r: TransferResult) => void;
+}
 
 const REFERRERS_REASON = 'a referrers fallback tag (OCI 1.1), not an image: --referrers carries referrers';
 const GONE_REASON = 'gone from the source since the tags were listed';
@@ -55,11 +62,12 @@ async function copyTag(source: string, src: OpenedSource, dst: OpenedDestination
 /**
  * `dist copy --all-tags` (crane cp --all-tags, skopeo sync): every tag of a registry repository or
  * of a layout / OCI archive, to a repository, layout or archive, one image after the other under
- * the same tags. Blobs shared between tags are copied once (the destination has them for the next
- * tag). Referrers fallback tags (`sha256-<hex>`) are skipped: copied as images they would overwrite
- * the destination's own fallback index (`referrers` carries referrers instead). A tag gone since the
- * listing is skipped; any other failure stops the copy, its message starting `tag <t>: `; what was copied before stays in a registry or
- * layout, and a second run skips it. Tags are copied in sorted order, so runs are reproducible.
+ * the same tags, in sorted order (runs are reproducible). Blobs shared between tags are copied once
+ * (the destination has them for the next tag). Referrers fallback tags (`sha256-<hex>`) are skipped:
+ * copied as images they would overwrite the destination's own fallback index (`referrers` carries
+ * referrers instead). A tag gone since the listing is skipped; any other failure stops the copy, its
+ * message starting `tag <t>: `. What was copied before stays in a registry or layout, and a second
+ * run skips it; an archive is written whole or not at all.
  */
 export async function copyAllTags(source: string, destination: string, o: AllTagsOptions = {}): Promise<TransferResult[]> {
   await checkAllTags(source, destination, o);
@@ -77,18 +85,22 @@ export async function copyAllTags(source: string, destination: string, o: AllTag
   for (const tag of listed) if (isReferrersTag(tag)) onEvent({ type: 'tag-skipped', tag, reason: REFERRERS_REASON });
   if (!tags.length) throw new CopyError('source', `${source} has no tags${listed.length ? ' of images (only referrers fallback tags)' : ''}`);
   const dst = await openDestination(destination, { format: o.format, tagFrom: src.remote, registry });
+  const archive = dst.format === 'docker-archive' || dst.format === 'oci-archive';
   const results: TransferResult[] = [];
   try {
     for (const tag of tags) {
       const r = await copyTag(source, src, dst, tag, o, onEvent).catch((e: unknown) => {
         throw o.signal?.aborted ? e : namingTag(tag, e);
       });
-      if (r) results.push(r);
+      if (!r) continue;
+      results.push(r);
+      if (!archive) o.onResult?.(r);
     }
     await dst.finish();
   } catch (e) {
     await dst.abort().catch(() => undefined);
     throw e;
   }
+  if (archive) for (const r of results) o.onResult?.(r);
   return results;
 }

@@ -6,7 +6,7 @@ import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { randomImage, storeImage } from '../helpers/layout-fixture.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { tempDir } from '../helpers/temp.js';
-import { buildOnce, dist } from './helpers.js';
+import { buildOnce, dist, eventsOf } from './helpers.js';
 
 const opts = { journal: false as const };
 
@@ -69,6 +69,26 @@ describe('dist copy --all-tags (CLI)', () => {
       expect(r.stderr).toMatch(/^dist: tag v2: destination: .*no writes here/m);
     } finally {
       await deny.close();
+    }
+  });
+
+  it('results are printed as each tag is done: a failure at v3 finds v1 and v2 on stdout (text and --json)', async () => {
+    const v3 = (await new RemoteRepository(reg.host, 'cli/all', opts).resolve('v3')).digest;
+    const fail = await startFaultProxy(reg.host, (req) =>
+      req.method === 'PUT' && (req.url ?? '').includes(`/manifests/${v3}`) ? { kind: 'respond', status: 500, body: '{"errors":[{"code":"UNKNOWN","message":"disk on fire"}]}' } : { kind: 'pass' });
+    try {
+      const text = await dist(['copy', '--all-tags', `${reg.host}/cli/all`, `${fail.host}/cli/stream-text`]);
+      expect(text.code).toBe(1);
+      expect(text.stdout.trim().split('\n')).toEqual([
+        expect.stringMatching(new RegExp(`^copied ${reg.host}/cli/all:v1 -> ${fail.host}/cli/stream-text:v1 sha256:`)),
+        expect.stringMatching(new RegExp(`^copied ${reg.host}/cli/all:v2 -> ${fail.host}/cli/stream-text:v2 sha256:`)),
+      ]);
+      expect(text.stderr).toMatch(/^dist: tag v3: destination: .*disk on fire/m);
+      const json = await dist(['copy', '--all-tags', `${reg.host}/cli/all`, `${fail.host}/cli/stream-json`, '--json']);
+      expect(json.code).toBe(1);
+      expect(eventsOf(json, 'result').map((o) => o.tag)).toEqual(['v1', 'v2']);
+    } finally {
+      await fail.close();
     }
   });
 });

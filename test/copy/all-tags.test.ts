@@ -144,4 +144,21 @@ describe('copy --all-tags', () => {
       expect(exitCodeFor(named)).not.toBe(1);
     }
   });
+
+  it('results come as each tag is done into a registry; an archive is written whole or not at all', async () => {
+    const seen: string[] = [];
+    await copyAllTags(`${reg.host}/all/src`, `${reg.host}/all/stream`, { ...opts, onResult: (r) => seen.push(r.tag), onEvent: (e) => e.type === 'tagged' && seen.push(`tagged ${e.reference}`) });
+    expect(seen).toEqual(['stable', 'v1', 'v2', 'v3'].flatMap((t) => [`tagged ${t}`, t]));
+    const denied = await startFaultProxy(reg.host, (req) =>
+      (req.url ?? '').endsWith('/manifests/v2') ? { kind: 'respond', status: 403, body: '{"errors":[{"code":"DENIED","message":"no"}]}' } : { kind: 'pass' });
+    try {
+      const dir = tempDir('dist-all-tags-');
+      const results: string[] = [];
+      await expect(copyAllTags(`${denied.host}/all/src`, join(dir, 'all.tar'), { ...opts, format: 'oci-archive', onResult: (r) => results.push(r.tag) })).rejects.toThrow(/^tag v2: /);
+      expect(results).toEqual([]);
+      expect(await (await import('node:fs/promises')).readdir(dir)).toEqual([]);
+    } finally {
+      await denied.close();
+    }
+  });
 });

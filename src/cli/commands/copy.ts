@@ -20,7 +20,7 @@ export function register(program: Command): void {
       ]);
       const platform = o.platform ? parsePlatform(o.platform) : undefined;
       const opts = { ...repositoryOptions(g), format: o.format, platform, referrers: o.referrers, jobs: g.jobs };
-      if (o.allTags) await runTransfer(g, 'copied', src, (onEvent, signal) => copyAllTags(src, dst, { ...opts, onEvent, signal }));
+      if (o.allTags) await runTransfer(g, 'copied', src, (onEvent, signal, onResult) => copyAllTags(src, dst, { ...opts, onEvent, signal, onResult }));
       else await runTransfer(g, 'copied', src, (onEvent, signal) => copy(src, dst, { ...opts, onEvent, signal }));
     });
 }
