@@ -19,7 +19,8 @@ export interface ImageSummary {
   manifests?: Array<{ platform?: string; mediaType: string; digest: string; size: number; artifactType?: string }>;
   /** For an image manifest. */
   config?: { mediaType: string; digest: string; size: number; platform?: string; created?: string };
-  layers?: Array<{ mediaType: string; digest: string; size: number }>;
+  /** `title`: the `org.opencontainers.image.title` annotation (an artifact's file name). */
+  layers?: Array<{ mediaType: string; digest: string; size: number; title?: string }>;
   /** Config + layers, in bytes (what a pull of this platform transfers). */
   totalSize?: number;
   subject?: string;
@@ -66,7 +67,10 @@ export async function summarize(target: ReadOnlyTarget, desc: Descriptor, opts: 
       if (!(e instanceof SyntaxError)) throw e;
     }
   }
-  out.layers = p.manifest.layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size }));
+  out.layers = p.manifest.layers.map((l) => {
+    const title = l.annotations?.['org.opencontainers.image.title'];
+    return { mediaType: l.mediaType, digest: l.digest, size: l.size, ...(typeof title === 'string' ? { title } : {}) };
+  });
   out.totalSize = cfg.size + out.layers.reduce((n, l) => n + l.size, 0);
   return out;
 }
@@ -102,7 +106,7 @@ export function formatSummary(s: ImageSummary): string {
   }
   if (s.layers) {
     lines.push(`Layers:     ${s.layers.length} (${humanSize(s.layers.reduce((n, l) => n + l.size, 0))} total)`);
-    s.layers.forEach((l, i) => lines.push(`  ${String(i + 1).padStart(3)}  ${l.digest}  ${humanSize(l.size).padStart(10)}  ${l.mediaType}`));
+    s.layers.forEach((l, i) => lines.push(`  ${String(i + 1).padStart(3)}  ${l.digest}  ${humanSize(l.size).padStart(10)}  ${l.mediaType}${l.title !== undefined ? `  ${l.title}` : ''}`));
   }
   if (s.annotations) for (const [k, v] of Object.entries(s.annotations)) lines.push(`Annotation: ${k}=${v}`);
   // every field may come from the registry: one field, one line, no terminal control

@@ -64,6 +64,13 @@ describe('referrers: attach, list, carry', () => {
       subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
       annotations: { 'org.opencontainers.image.created': '2026-01-02T03:04:05.000Z', 'org.example.k': 'v' },
     });
+    // inspect shows what the artifact is, its subject, and each file's name
+    const { inspectTarget, formatSummary } = await import('../../src/client/summary.js');
+    const res = await inspectTarget(repo, r.artifact, { reference: `${reg.host}/r/api@${r.artifact.digest}` });
+    const text = res.kind === 'summary' ? formatSummary(res.summary) : '';
+    expect(text).toMatch(/^Artifact: +application\/spdx\+json$/m);
+    expect(text).toMatch(new RegExp(`^Subject: +${subject.digest}$`, 'm'));
+    expect(text).toMatch(/^ +1 +sha256:[0-9a-f]{64} +26 B +application\/spdx\+json +sbom\.spdx\.json$/m);
     const listed = await referrersOf(`${reg.host}/r/api:v1`, opts);
     expect(listed.referrers).toEqual([{ ...r.artifact, annotations: m.annotations }]);
     expect(await repo.tags()).toEqual(['v1']); // the registry indexes referrers itself
