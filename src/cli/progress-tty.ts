@@ -1,7 +1,7 @@
 import cliProgress from 'cli-progress';
 import ora, { type Ora } from 'ora';
 import type { CopyEvent } from '../copy/events.js';
-import { bytes, short, Totals, type Reporter } from './progress.js';
+import { bytes, noteFor, short, Totals, type Reporter } from './progress.js';
 
 /** TTY: an ora spinner for metadata steps, then one cli-progress bar per blob (bytes, rate, ETA), all on stderr. */
 export function ttyReporter(verb: string): Reporter {
@@ -28,9 +28,26 @@ export function ttyReporter(verb: string): Reporter {
     bars.set(digest, bar);
     bar.update(size, { id: short(digest), state });
   };
+  let results = 0;
+  /** Stop the spinner and bars (before a line on stdout); the next image starts fresh bars. */
+  const stop = (): void => {
+    spinner?.stop();
+    multi?.stop();
+    spinner = undefined;
+    multi = undefined;
+    bars.clear();
+  };
   return {
     event(e: CopyEvent) {
       t.apply(e);
+      const note = noteFor(verb, e);
+      if (note) {
+        if (multi) multi.log(`${note}\n`);
+        else {
+          spinner?.clear();
+          process.stderr.write(`${note}\n`);
+        }
+      }
       if (e.type === 'blob-start') bars.set(e.digest, bars$().create(e.size, 0, { id: short(e.digest) }));
       else if (e.type === 'blob-progress') bars.get(e.digest)?.update(e.bytes);
       else if (e.type === 'download-resumed' || e.type === 'upload-resumed') bars.get(e.digest)?.update(e.offset, { id: short(e.digest), state: `resumed at ${bytes(e.offset)}` });
@@ -45,15 +62,15 @@ export function ttyReporter(verb: string): Reporter {
       spinner.text = text;
     },
     result(_o, human) {
-      this.close();
-      process.stderr.write(`${t.line(verb)}\n`);
+      stop();
+      results++;
       process.stdout.write(`${human}\n`);
     },
+    // one summary for the command, after its result(s) (see plainReporter)
     close() {
-      spinner?.stop();
-      multi?.stop();
-      spinner = undefined;
-      multi = undefined;
+      stop();
+      if (results) process.stderr.write(`${t.line(verb)}\n`);
+      results = 0;
     },
   };
 }

@@ -77,20 +77,38 @@ function jsonReporter(quiet: boolean): Reporter {
 /** stderr is not a terminal: one plain progress line every PLAIN_INTERVAL_MS, then a summary. */
 export const PLAIN_INTERVAL_MS = 2000;
 
+/** What a reporter says on stderr about an event besides bars and totals (a tag skipped by copy --all-tags). */
+export function noteFor(verb: string, e: CopyEvent): string | undefined {
+  return e.type === 'tag-skipped' ? `${verb}: skipped tag ${e.tag}: ${e.reason}` : undefined;
+}
+
+/**
+ * One summary line for the whole command, at the end, after its result(s): the totals are the
+ * command's (copy --all-tags gives one result per tag, each on stdout; one summary per tag would
+ * repeat the running totals). None when nothing was copied (a failure prints only its error line).
+ */
 function plainReporter(verb: string): Reporter {
   const t = new Totals();
+  let results = 0;
   const timer = setInterval(() => {
     if (t.sizes.size) process.stderr.write(`${t.line(verb)}\n`);
   }, PLAIN_INTERVAL_MS);
   timer.unref();
   return {
-    event: (e) => t.apply(e),
+    event: (e) => {
+      t.apply(e);
+      const note = noteFor(verb, e);
+      if (note) process.stderr.write(`${note}\n`);
+    },
     step: () => undefined,
     result: (_o, human) => {
-      clearInterval(timer);
-      process.stderr.write(`${t.line(verb)}\n`);
+      results++;
       process.stdout.write(`${human}\n`);
     },
-    close: () => clearInterval(timer),
+    close: () => {
+      clearInterval(timer);
+      if (results) process.stderr.write(`${t.line(verb)}\n`);
+      results = 0;
+    },
   };
 }

@@ -91,4 +91,18 @@ describe('dist copy --all-tags (CLI)', () => {
       await fail.close();
     }
   });
+
+  it('plain progress: one summary line for the run, after the results; a skipped fallback tag is said on stderr', async () => {
+    const repo = new RemoteRepository(reg.host, 'cli/fb', opts);
+    const v1 = await storeImage(repo, (await randomImage({ layers: 1, size: 1024 })).blobs, 'v1');
+    await storeImage(repo, (await randomImage({ layers: 1, size: 1024 })).blobs, 'v2');
+    const fallbackTag = `sha256-${v1.digest.slice(7)}`;
+    await repo.tag(v1, fallbackTag);
+    const r = await dist(['copy', '--all-tags', `${reg.host}/cli/fb`, `${reg.host}/cli/fb-copy`]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n').map((l) => l.split(' ')[1])).toEqual([`${reg.host}/cli/fb:v1`, `${reg.host}/cli/fb:v2`]);
+    expect(r.stderr.match(/^copied: \d+\/\d+ blobs.*$/gm)).toEqual([expect.stringMatching(/^copied: 0\/0 blobs, .*; 4 mounted$/)]);
+    expect(r.stderr).toContain(`copied: skipped tag ${fallbackTag}: a referrers fallback tag`);
+    expect((await new RemoteRepository(reg.host, 'cli/fb-copy', opts).tags()).sort()).toEqual(['v1', 'v2']);
+  });
 });
