@@ -54,7 +54,7 @@ async function copyTag(source: string, src: OpenedSource, dst: OpenedDestination
     return undefined;
   }
   const r = await copyImage(src.target, tag, dst.target, { tag: dstTag, jobs: o.jobs, platform: o.platform, onEvent, signal: o.signal, resolved });
-  const referrers = o.referrers ? await copyReferrers(src.target, dst.target, r.root, { jobs: o.jobs, onEvent, signal: o.signal }) : undefined;
+  const referrers = o.referrers ? await copyReferrers(src.target, dst.target, r.root, { jobs: o.jobs, onEvent, signal: o.signal, sourceRoot: r.source }) : undefined;
   const where = dst.remote ? formatReference({ ...dst.remote, tag, digest: undefined }) : dst.display;
   return { ...r, sourceReference: `${source}:${tag}`, destination: where, tag: dstTag, ...(dst.format ? { format: dst.format } : {}), ...(referrers ? { referrers } : {}) };
 }

@@ -112,10 +112,16 @@ export class ArchiveWriter implements Target {
     await fsp.rename(this.tmp, this.path);
   }
 
-  /** Discard the partial archive. */
+  /**
+   * Discard the partial archive. The temp file is removed once the stream has closed: a writer
+   * aborted right after it was made is still opening the file, and removing it before that open
+   * completed left `<name>.<uuid>.tmp` behind.
+   */
   async abort(): Promise<void> {
     this.pack.destroy();
+    const closed = this.out.closed ? Promise.resolve() : new Promise<void>((r) => this.out.once('close', () => r()));
     this.out.destroy();
+    await closed;
     await fsp.rm(this.tmp, { force: true });
   }
 }
