@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The shared test data (`../shared/testdata` beside the repo), resolved from this file. */
-export const TESTDATA = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/testdata');
+/** The TarSum and schema 1 test data, in the repository (see test/testdata/PROVENANCE.md). */
+export const TESTDATA = resolve(dirname(fileURLToPath(import.meta.url)), '../testdata');
 
 export function testdata(...parts: string[]): Buffer {
   return readFileSync(join(TESTDATA, ...parts));
