@@ -7,6 +7,6 @@ export default defineConfig({
     hookTimeout: 300_000,
     pool: 'forks',
     fileParallelism: false,
-    globalSetup: ['test/interop/setup/install-peers.ts'],
+    globalSetup: ['test/setup/test-run.ts', 'test/interop/setup/install-peers.ts'],
   },
 });

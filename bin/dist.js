@@ -12,6 +12,14 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   // measurable CPU on pull/push (the parser only frames bodies).
   const { setFlagsFromString } = await import('node:v8');
   setFlagsFromString('--liftoff-only');
+  // A reader that goes away (`dist tags … | head -1`) is the end of the output, not an error: stop
+  // quietly with the status a process killed by SIGPIPE has (128 + 13), as Go and C tools do.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err) => {
+      if (err?.code === 'EPIPE') process.exit(141);
+      throw err;
+    });
+  }
   const { main } = await import('../build/cli/main.js');
   try {
     process.exitCode = await main(process.argv);

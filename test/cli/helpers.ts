@@ -8,7 +8,9 @@ export const ROOT = resolve(__dirname, '../..');
  * The CLI under test is built into a private copy of the package (build/, bin/, package.json,
  * node_modules symlink) so a concurrent `tsc` of the shared build/ cannot race the tests.
  */
-export const PKG = join(tmpdir(), `dist-cli-pkg-${process.ppid}`);
+/** One per test run (test/setup/test-run.ts); the parent pid when a file runs without that setup. */
+const RUN = process.env.DIST_TEST_RUN ?? String(process.ppid);
+export const PKG = join(tmpdir(), `dist-cli-pkg-${RUN}`);
 const BIN = join(PKG, 'bin/dist.js');
 
 /**
@@ -16,7 +18,7 @@ const BIN = join(PKG, 'bin/dist.js');
  * the parent pid). tsc emits even when another team's file has a type error.
  */
 export function buildOnce(): void {
-  const marker = join(tmpdir(), `dist-cli-build-${process.ppid}`);
+  const marker = join(tmpdir(), `dist-cli-build-${RUN}`);
   if (existsSync(marker)) return;
   try {
     mkdirSync(`${marker}.lock`);
