@@ -41,5 +41,8 @@ export interface ImageIndex {
   annotations?: Record<string, string>;
 }
 
+/** containerd's annotation for the full image name (`registry/repo:tag`) in an OCI archive's index.json. */
+export const ANNOTATION_IMAGE_NAME = 'io.containerd.image.name';
+
 /** Annotation for the tag of a manifest in an OCI layout's index.json. */
 export const ANNOTATION_REF_NAME = 'org.opencontainers.image.ref.name';

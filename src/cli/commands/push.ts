@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .option('--referrers', 'also copy the referrers of the image (signatures, SBOMs, attestations: OCI 1.1), recursively')
     .addOption(new Option('--format <format>', 'v2s1: convert to a signed Docker schema 1 manifest (legacy registries)').choices(['v2s1']))
     .option('--sign-key <file>', 'libtrust private key (JWK or PEM) to sign the schema 1 manifest (default: a throwaway key)')
-    .addHelpText('after', '\nBlobs the registry has are skipped, blobs of another repository are mounted; uploads resume after an interruption.')
+    .addHelpText('after', '\nBlobs the repository already has are skipped (a HEAD each); uploads resume after an interruption. (Mounting from another repository is what copy does between two repositories of one registry.)')
     .action(async (src: string, ref: string, o: { platform?: string; referrers?: boolean; format?: 'v2s1'; signKey?: string }, cmd: Command) => {
       const g = globals(cmd);
       const [{ repositoryOptions }, { runTransfer }, { push }, { parsePlatform }] = await Promise.all([

@@ -1,7 +1,7 @@
 import { isDigest } from '../../digest/digest.js';
 import { parseManifest } from '../../oci/manifest.js';
 import { MediaType } from '../../oci/mediatypes.js';
-import { ANNOTATION_REF_NAME, type Descriptor, type ImageIndex } from '../../oci/types.js';
+import { ANNOTATION_REF_NAME, type Descriptor, type ImageIndex, ANNOTATION_IMAGE_NAME } from '../../oci/types.js';
 import { blobName, LAYOUT_VERSION } from '../layout/paths.js';
 import type { ArchiveFormat } from './archive-writer.js';
 import type { DockerSaveEntry } from './docker-manifest-json.js';
@@ -12,7 +12,6 @@ export interface TaggedRoot {
 }
 
 /** containerd / Docker 25 annotation carrying the full image name in index.json. */
-export const ANNOTATION_IMAGE_NAME = 'io.containerd.image.name';
 
 /** Split `registry/repo:tag` → ['registry/repo', 'tag']; a bare tag → [undefined, tag]. */
 export function splitNameTag(ref: string): [string | undefined, string] {

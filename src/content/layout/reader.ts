@@ -4,7 +4,7 @@ import { DistError, RegistryError } from '../../errors/errors.js';
 import { parseManifest, subjectOf } from '../../oci/manifest.js';
 import { isManifestType } from '../../oci/mediatypes.js';
 import { referrerDescriptor } from '../../oci/referrer.js';
-import { ANNOTATION_REF_NAME, type Descriptor, type ImageIndex } from '../../oci/types.js';
+import { ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME, type Descriptor, type ImageIndex } from '../../oci/types.js';
 import { readCapped } from '../read.js';
 import type { FileSource } from '../source.js';
 import type { FetchOptions, ReadOnlyTarget, ReferrerLister } from '../target.js';
@@ -63,7 +63,8 @@ export class LayoutReader implements ReadOnlyTarget, ReferrerLister {
       if (listed) return listed;
       return this.describeBlob(reference);
     }
-    const hit = entries.find((d) => refMatches(d.annotations?.[ANNOTATION_REF_NAME], reference));
+    // `v1`, `repo:v1`, or the full name an archive records (`registry:5000/team/app:v1`, containerd's annotation)
+    const hit = entries.find((d) => refMatches(d.annotations?.[ANNOTATION_REF_NAME], reference) || d.annotations?.[ANNOTATION_IMAGE_NAME] === reference);
     if (!hit) throw new RegistryError('MANIFEST_UNKNOWN', `${reference}: no such tag in ${this.src.description}`, { tag: reference });
     return hit;
   }
