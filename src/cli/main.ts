@@ -37,6 +37,8 @@ export function buildProgram(): Command {
     .option('--plain-http', 'talk plain HTTP to the registry (default for loopback registries)')
     .option('--insecure', 'skip TLS certificate verification')
     .option('--ca-file <file>', 'extra CA certificates (PEM) to trust')
+    .option('--cert-file <file>', 'client certificate (PEM) for registries that require mutual TLS (with --key-file)')
+    .option('--key-file <file>', 'private key (PEM) of --cert-file')
     .option('--creds <user:pass>', 'registry credentials (overrides config.json / auth.json)')
     .addOption(new Option('--jobs <n>', 'parallel blob transfers').default(4).argParser(parsePositiveInt))
     .addOption(new Option('--chunk-size <size>', 'upload in PATCH chunks of this size, each acknowledged (e.g. 16M); default: blobs up to 16M in one request, larger ones streamed in one PATCH').argParser(parseSize))

@@ -6,6 +6,8 @@ export interface GlobalOptions {
   plainHttp?: boolean;
   insecure?: boolean;
   caFile?: string;
+  certFile?: string;
+  keyFile?: string;
   creds?: string;
   jobs: number;
   chunkSize?: number;

@@ -13,6 +13,8 @@ export function repositoryOptions(g: GlobalOptions): RepositoryOptions {
     plainHttp: g.plainHttp,
     insecure: g.insecure,
     caFile: g.caFile,
+    certFile: g.certFile,
+    keyFile: g.keyFile,
     creds: g.creds,
     chunkSize: g.chunkSize,
     timeoutMs: g.timeout,

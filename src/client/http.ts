@@ -21,6 +21,9 @@ export interface ClientOptions {
   insecure?: boolean;
   /** Extra trusted CA certificates (PEM file). */
   caFile?: string;
+  /** Client certificate and key (PEM files) for registries that require mutual TLS. */
+  certFile?: string;
+  keyFile?: string;
   /** `USER:PASS`, tried before any config file. */
   creds?: string;
   /** Replace the whole credential lookup. */
@@ -46,7 +49,7 @@ export class RegistryClient {
   readonly dispatcher: Dispatcher;
 
   constructor(readonly options: ClientOptions = {}) {
-    this.dispatcher = options.dispatcher ?? createDispatcher({ insecure: options.insecure, caFile: options.caFile });
+    this.dispatcher = options.dispatcher ?? createDispatcher({ insecure: options.insecure, caFile: options.caFile, certFile: options.certFile, keyFile: options.keyFile });
     const log = options.log ? [loggingMiddleware(options.log, { headers: options.logHeaders })] : [];
     if (options.timeoutMs) log.push(stallTimeoutMiddleware(options.timeoutMs));
     const base = undiciHandler(this.dispatcher);
@@ -67,7 +70,7 @@ export class RegistryClient {
    * is tried first, falling back to HTTP when the port speaks plain HTTP.
    */
   origin(registry: string): URL {
-    const tlsHinted = !!(this.options.caFile || this.options.insecure);
+    const tlsHinted = !!(this.options.caFile || this.options.insecure || this.options.certFile);
     const plain = this.options.plainHttp || (isLoopbackRegistry(registry) && !tlsHinted);
     return new URL(`${plain ? 'http' : 'https'}://${registryHost(registry)}`);
   }

@@ -11,6 +11,17 @@ export interface TlsOptions {
   insecure?: boolean;
   /** Extra CA certificates (PEM file), trusted in addition to the system roots. */
   caFile?: string;
+  /** Client certificate (PEM, chain allowed) and its private key, for registries that require mutual TLS. */
+  certFile?: string;
+  keyFile?: string;
+}
+
+function readPem(path: string, flag: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${flag} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
 }
 
 // undici's index loads ~110 modules (fetch, WebSocket, cache, mocks…) on every client command; dist
@@ -33,15 +44,11 @@ function largeReadConnector(connect: Record<string, unknown>): import('undici').
 /** An undici Agent with the TLS options applied. */
 export function createDispatcher(tls: TlsOptions = {}): Dispatcher {
   let ca: string[] | undefined;
-  if (tls.caFile) {
-    try {
-      ca = [...rootCertificates, readFileSync(tls.caFile, 'utf8')];
-    } catch (e) {
-      throw new UsageError(`cannot read --ca-file ${tls.caFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-  }
+  if (tls.caFile) ca = [...rootCertificates, readPem(tls.caFile, '--ca-file')];
+  if (!tls.certFile !== !tls.keyFile) throw new UsageError('--cert-file and --key-file go together');
+  const client = tls.certFile && tls.keyFile ? { cert: readPem(tls.certFile, '--cert-file'), key: readPem(tls.keyFile, '--key-file') } : {};
   return new Agent({
-    connect: largeReadConnector({ rejectUnauthorized: !tls.insecure, ...(ca ? { ca } : {}) }),
+    connect: largeReadConnector({ rejectUnauthorized: !tls.insecure, ...(ca ? { ca } : {}), ...client }),
     keepAliveTimeout: 10_000,
   });
 }
@@ -78,6 +85,9 @@ export function undiciHandler(dispatcher: Dispatcher): Handler {
       if (tls) Object.assign(e, { hint: 'use --ca-file to trust the registry certificate, --insecure to skip verification, or --plain-http' });
       // undici's own limit (300 s) when --timeout is not given
       else if (code === 'UND_ERR_HEADERS_TIMEOUT') Object.assign(e, { hint: 'the registry accepted the request and never answered; try again, or set --timeout' });
+      // a closed connection says nothing; the two set-up mistakes that look exactly like this:
+      else if (code === 'UND_ERR_SOCKET' && req.url.protocol === 'https:') Object.assign(e, { hint: 'if the registry requires a client certificate (mutual TLS), give --cert-file and --key-file' });
+      else if (code === 'UND_ERR_SOCKET') Object.assign(e, { hint: 'if the registry serves HTTPS, give --ca-file (or --insecure): dist then tries HTTPS first' });
       throw e;
     }
   };
