@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { createRequire } from 'node:module';
 import { errorLine, Exit, exitCodeFor } from './exit.js';
-import { parseDuration, parsePositiveInt, parseSize } from './options.js';
+import { forOption, parseDuration, parsePositiveInt, parseSize } from './options.js';
 import { register as attach } from './commands/attach.js';
 import { register as blob } from './commands/blob.js';
 import { register as catalog } from './commands/catalog.js';
@@ -40,9 +40,9 @@ export function buildProgram(): Command {
     .option('--cert-file <file>', 'client certificate (PEM) for registries that require mutual TLS (with --key-file)')
     .option('--key-file <file>', 'private key (PEM) of --cert-file')
     .option('--creds <user:pass>', 'registry credentials (overrides config.json / auth.json)')
-    .addOption(new Option('--jobs <n>', 'parallel blob transfers').default(4).argParser(parsePositiveInt))
-    .addOption(new Option('--chunk-size <size>', 'upload in PATCH chunks of this size, each acknowledged (e.g. 16M); default: blobs up to 16M in one request, larger ones streamed in one PATCH').argParser(parseSize))
-    .addOption(new Option('--timeout <duration>', 'give up on a registry that sends nothing for this long (e.g. 30s, 2m; default 5m)').argParser(parseDuration))
+    .addOption(new Option('--jobs <n>', 'parallel blob transfers').default(4).argParser(forOption('--jobs', parsePositiveInt)))
+    .addOption(new Option('--chunk-size <size>', 'upload in PATCH chunks of this size, each acknowledged (e.g. 16M); default: blobs up to 16M in one request, larger ones streamed in one PATCH').argParser(forOption('--chunk-size', parseSize)))
+    .addOption(new Option('--timeout <duration>', 'give up on a registry that sends nothing for this long (e.g. 30s, 2m; default 5m)').argParser(forOption('--timeout', parseDuration)))
     .option('--json', 'machine-readable output: one JSON object per line on stdout')
     .option('-q, --quiet', 'no progress output')
     .option('-v, --verbose', 'log HTTP requests to stderr (secrets redacted)')

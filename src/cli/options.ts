@@ -32,6 +32,17 @@ export function parseSize(s: string): number {
   return n;
 }
 
+/** A parser for one option: its errors name the option (`--jobs: expected a positive integer, got "0"`). */
+export function forOption<T>(flag: string, parse: (s: string) => T): (s: string) => T {
+  return (s) => {
+    try {
+      return parse(s);
+    } catch (e) {
+      throw new UsageError(`${flag}: ${(e as Error).message}`);
+    }
+  };
+}
+
 export function parsePositiveInt(s: string): number {
   const n = Number(s);
   if (!Number.isInteger(n) || n <= 0) throw new UsageError(`expected a positive integer, got "${s}"`);

@@ -51,7 +51,9 @@ export class Totals {
   line(verb: string): string {
     const secs = Math.max((Date.now() - this.started) / 1000, 0.001);
     const extra = [this.skipped ? `${this.skipped} present` : '', this.mounted ? `${this.mounted} mounted` : ''].filter(Boolean).join(', ');
-    return `${verb}: ${this.finished}/${this.sizes.size} blobs, ${bytes(this.transferred)} of ${bytes(this.total)} (${bytes(this.transferred / secs)}/s)${extra ? `; ${extra}` : ''}`;
+    // schema 1 layers come without sizes: a total below what arrived is no total
+    const of = this.total >= this.transferred ? ` of ${bytes(this.total)}` : '';
+    return `${verb}: ${this.finished}/${this.sizes.size} blobs, ${bytes(this.transferred)}${of} (${bytes(this.transferred / secs)}/s)${extra ? `; ${extra}` : ''}`;
   }
 }
 

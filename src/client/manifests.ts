@@ -53,6 +53,11 @@ export interface PutManifestResult {
 export class ManifestClient {
   constructor(private readonly ctx: RepoContext) {}
 
+  /** `repo:tag` or `repo@sha256:…`, for messages. */
+  private named(reference: string): string {
+    return `${this.ctx.repository}${isDigest(reference) ? '@' : ':'}${reference}`;
+  }
+
   private url(reference: string): URL {
     return routes.manifest(this.ctx.origin, this.ctx.repository, reference);
   }
@@ -63,7 +68,7 @@ export class ManifestClient {
    */
   async get(reference: string, opts: { signal?: AbortSignal } = {}): Promise<FetchedManifest> {
     const res = await this.ctx.send({ method: 'GET', url: this.url(reference), headers: { accept: MANIFEST_ACCEPT }, scopes: [`repository:${this.ctx.repository}:pull`], signal: opts.signal });
-    if (res.status !== 200) throw await responseError(res, `manifest ${this.ctx.repository}:${reference}`, 'MANIFEST_UNKNOWN');
+    if (res.status !== 200) throw await responseError(res, `manifest ${this.named(reference)}`, 'MANIFEST_UNKNOWN');
     const declared = Number(header(res, 'content-length'));
     if (declared > MAX_MANIFEST_BYTES) {
       res.body.destroy();
@@ -99,7 +104,7 @@ export class ManifestClient {
     if (res.status !== 200) {
       // HEAD has no body to explain itself: a GET gets the registry's error envelope
       if (res.status === 400 || res.status === 405 || res.status >= 500) return (await this.get(reference, opts)).descriptor;
-      throw await responseError(res, `manifest ${this.ctx.repository}:${reference}`, 'MANIFEST_UNKNOWN');
+      throw await responseError(res, `manifest ${this.named(reference)}`, 'MANIFEST_UNKNOWN');
     }
     const claimed = header(res, 'docker-content-digest');
     const size = Number(header(res, 'content-length'));
@@ -120,13 +125,13 @@ export class ManifestClient {
       method: 'PUT', url: this.url(reference), body: bytes, scopes: [`repository:${this.ctx.repository}:pull,push`],
       headers: { 'content-type': mediaType, 'content-length': String(bytes.length) },
     });
-    if (res.status !== 201 && res.status !== 200 && res.status !== 202) throw await responseError(res, `put manifest ${this.ctx.repository}:${reference}`, 'NAME_UNKNOWN');
+    if (res.status !== 201 && res.status !== 200 && res.status !== 202) throw await responseError(res, `put manifest ${this.named(reference)}`, 'NAME_UNKNOWN');
     await discard(res);
     const digest = isDigest(reference) ? reference : digestOf(bytes);
     // the registry names what it stored; other bytes than these (schema 1 digests its payload) is a failed push
     const claimed = header(res, 'docker-content-digest');
     if (claimed && isDigest(claimed) && !SCHEMA1_TYPES.includes(mediaType) && algorithmOf(claimed) === algorithmOf(digest) && claimed !== digest) {
-      throw new DigestMismatchError(digest, claimed, `put manifest ${this.ctx.repository}:${reference} (the registry says it stored other bytes)`);
+      throw new DigestMismatchError(digest, claimed, `put manifest ${this.named(reference)} (the registry says it stored other bytes)`);
     }
     const subject = header(res, 'oci-subject');
     return subject ? { digest, subject } : { digest };

@@ -92,7 +92,7 @@ export class RemoteRepository implements Target, Mounter, Located, VerifiesUploa
   async resolve(reference: string, opts: { signal?: AbortSignal } = {}): Promise<Descriptor> {
     const target = this.referenceTarget(reference);
     const d = await this.manifests.head(target, opts);
-    if (!d) throw new RegistryError('MANIFEST_UNKNOWN', `${this}:${target}: manifest unknown`, { tag: target });
+    if (!d) throw new RegistryError('MANIFEST_UNKNOWN', `${this}${isDigest(target) ? '@' : ':'}${target}: manifest unknown`, { tag: target });
     return d;
   }
 

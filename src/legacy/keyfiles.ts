@@ -23,7 +23,10 @@ export async function loadPrivateKey(path: string): Promise<KeyObject> {
 
 /** Write a private key as a libtrust JWK file, mode 0600, refusing to overwrite. */
 export async function savePrivateKey(path: string, key: KeyObject): Promise<void> {
-  const fh = await open(path, 'wx', 0o600);
+  const fh = await open(path, 'wx', 0o600).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'EEXIST') throw new KeyError(`${path} already exists: a key is never overwritten; remove it or choose another -o`);
+    throw e;
+  });
   try {
     await fh.writeFile(`${JSON.stringify(privateJwk(key), null, 4)}\n`);
     await fh.chmod(0o600);

@@ -7,7 +7,7 @@ export function register(program: Command): void {
     .description('push files as an artifact whose subject is an image (OCI 1.1 referrer: a signature, an SBOM…)')
     .argument('<ref>', 'the image: registry reference with :tag or @digest, or a local OCI layout DIR[:tag|@digest]')
     .argument('[files...]', 'files to attach, each FILE or FILE:MEDIATYPE (default type application/vnd.oci.image.layer.v1.tar)')
-    .requiredOption('--artifact-type <type>', 'the artifact type, e.g. application/spdx+json')
+    .requiredOption('--artifact-type <type>', '(required) the artifact type, e.g. application/spdx+json')
     .option('-a, --annotation <key=value>', 'a manifest annotation (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .action(async (reference: string, files: string[], o: { artifactType: string; annotation: string[] }, cmd: Command) => {
       const [{ globals }, { repositoryOptions, printJson }, { attach, parseAttachFile }, { UsageError }] = await Promise.all([

@@ -9,9 +9,9 @@ export function register(program: Command): void {
     .option('--page-size <n>', 'ask the registry for pages of this size (n=)')
     .action(async (registry: string, o: { pageSize?: string }, cmd: Command) => {
       const { openRegistry, printPages } = await import('../remote.js');
-      const { parsePositiveInt } = await import('../options.js');
+      const { forOption, parsePositiveInt } = await import('../options.js');
       const { reg, g } = openRegistry(cmd, registry);
-      const pageSize = o.pageSize ? parsePositiveInt(o.pageSize) : undefined;
+      const pageSize = o.pageSize ? forOption('--page-size', parsePositiveInt)(o.pageSize) : undefined;
       await printPages(reg.catalogPages({ pageSize }), 'repository', g);
     });
 }

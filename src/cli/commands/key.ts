@@ -20,8 +20,8 @@ export function register(program: Command): void {
     .requiredOption('-o, --output <file>', 'where to write the private JWK (must not exist)')
     .action(async (flags: GenerateFlags, cmd: Command) => {
       const { generateKey, keyIdOf, savePrivateKey } = await import('../../legacy/api.js');
-      const { parsePositiveInt } = await import('../options.js');
-      const k = generateKey({ type: flags.type, curve: flags.curve, bits: flags.type === 'rsa' ? parsePositiveInt(flags.bits ?? '2048') : undefined });
+      const { forOption, parsePositiveInt } = await import('../options.js');
+      const k = generateKey({ type: flags.type, curve: flags.curve, bits: flags.type === 'rsa' ? forOption('--bits', parsePositiveInt)(flags.bits ?? '2048') : undefined });
       await savePrivateKey(flags.output, k);
       print(cmd, { keyId: keyIdOf(k), file: flags.output }, keyIdOf(k));
     });

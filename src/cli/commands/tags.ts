@@ -9,13 +9,13 @@ export function register(program: Command): void {
     .option('--page-size <n>', 'ask the registry for pages of this size (n=)')
     .action(async (repository: string, o: { pageSize?: string }, cmd: Command) => {
       const { openRemote, printPages } = await import('../remote.js');
-      const { parsePositiveInt } = await import('../options.js');
+      const { forOption, parsePositiveInt } = await import('../options.js');
       const { repo, ref, g } = openRemote(cmd, repository, { defaultTag: false });
       if (ref.tag || ref.digest) {
         const { UsageError } = await import('../../errors/errors.js');
         throw new UsageError(`"${repository}" names an image; give the repository only`);
       }
-      const pageSize = o.pageSize ? parsePositiveInt(o.pageSize) : undefined;
+      const pageSize = o.pageSize ? forOption('--page-size', parsePositiveInt)(o.pageSize) : undefined;
       await printPages(repo.tagPages({ pageSize }), 'tag', g);
     });
 }

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 
 interface Flags {
   addr: string;
@@ -28,7 +28,7 @@ export function register(program: Command): void {
     .option('--expiration <duration>', 'access token lifetime', '5m')
     .option('--tls-cert <file>', 'serve HTTPS with this certificate')
     .option('--tls-key <file>', 'private key for --tls-cert (mode 0600)')
-    .option('--log-level <level>', 'log level on stderr (error, warn, info, debug)', 'info')
+    .addOption(new Option('--log-level <level>', 'log level on stderr').choices(['error', 'warn', 'info', 'debug']).default('info'))
     .action(async (policy: string, f: Flags) => {
       const { UsageError } = await import('../../errors/errors.js');
       const { parseAddr } = await import('../../server/listen.js');
