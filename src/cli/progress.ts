@@ -1,6 +1,7 @@
 import type { CopyEvent } from '../copy/events.js';
 import type { GlobalOptions } from './options.js';
 import { humanSize } from '../client/summary.js';
+import { jsonLine } from './json-line.js';
 
 /** Where a command's progress and result go: TTY bars, plain lines, JSON lines, or nothing. */
 export interface Reporter {
@@ -67,7 +68,7 @@ export async function createReporter(g: GlobalOptions, verb: string): Promise<Re
 }
 
 function jsonReporter(quiet: boolean): Reporter {
-  const out = (o: object): void => void process.stdout.write(`${JSON.stringify(o)}\n`);
+  const out = (o: object): void => void process.stdout.write(jsonLine(o));
   return {
     event: (e) => quiet || out(e),
     step: () => undefined,

@@ -56,7 +56,7 @@ export function register(program: Command): void {
         throw new RegistryError('MANIFEST_UNVERIFIED', `${source}: payload digest ${v.digest} does not match ${expected}`);
       }
       const ok = flags.trust ? api.assertTrusted(v, trusted) : [];
-      if (g.json) process.stdout.write(`${JSON.stringify({ source, digest: v.digest, mediaType: v.mediaType, keyIds: v.keyIds, trusted: ok })}\n`);
+      if (g.json) process.stdout.write((await import('../json-line.js')).jsonLine({ source, digest: v.digest, mediaType: v.mediaType, keyIds: v.keyIds, trusted: ok }));
       else {
         for (const id of v.keyIds) process.stdout.write(`${id}${ok.includes(id) ? ' trusted' : ''}\n`);
         if (!g.quiet) process.stderr.write(`dist: ${source}: ${v.keyIds.length} valid signature${v.keyIds.length === 1 ? '' : 's'}, digest ${v.digest}\n`);
