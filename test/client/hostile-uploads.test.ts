@@ -88,7 +88,7 @@ describe('dist push against a hostile registry', () => {
     const lying = await uploadRegistry({ manifest: (_q, s) => void s.writeHead(201, { 'docker-content-digest': other }).end() });
     const m = await runWithin(15_000, ['push', `${layoutDir}:v1`, `${lying.host}/r:v1`], isolatedEnv(work, 'b'));
     expect(m.code).toBe(5);
-    expect(oneLine(m)).toMatch(new RegExp(`put manifest r:sha256:[0-9a-f]{64} \\(the registry says it stored other bytes\\).*got ${other}`));
+    expect(oneLine(m)).toMatch(new RegExp(`put manifest r@sha256:[0-9a-f]{64} \\(the registry says it stored other bytes\\).*got ${other}`));
   });
 
   it('an OCI-Chunk-Min-Length of 1 TiB does not make dist hold the blob in memory: one streamed PATCH per blob', async () => {
