@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { createServer, request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OciLayout } from '../../src/content/layout/oci-layout.js';
@@ -10,6 +9,7 @@ import { ANNOTATION_REF_NAME } from '../../src/oci/types.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { randomImage, storeImage, type FixtureImage } from '../helpers/layout-fixture.js';
 import { buildOnce, dist, eventsOf, resultOf, spawnDist } from './helpers.js';
+import { tempDir } from '../helpers/temp.js';
 
 let reg: TestRegistry;
 let reg2: TestRegistry;
@@ -21,7 +21,7 @@ let b: FixtureImage;
 beforeAll(async () => {
   buildOnce();
   [reg, reg2] = await Promise.all([startRegistry(), startRegistry()]);
-  work = await mkdtemp(join(tmpdir(), 'dist-cli-b-'));
+  work = tempDir('dist-cli-b-');
   env = { DIST_STATE_DIR: join(work, 'state'), DOCKER_CONFIG: join(work, 'docker') };
   a = await randomImage({ layers: 2, size: 30_000 });
   b = await randomImage({ layers: 2, size: 30_000 });

@@ -1,19 +1,19 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OciLayout } from '../../src/content/layout/oci-layout.js';
 import { randomImage, storeImage } from '../helpers/layout-fixture.js';
 import { buildOnce, PKG } from './helpers.js';
+import { tempDir } from '../helpers/temp.js';
 
 beforeAll(() => buildOnce(), 180_000);
 
 describe('package exports (library entry points)', () => {
   it('dist/client, dist/content and dist/server import by name and do a push + pull', async () => {
     for (const e of ['index', 'client', 'content', 'server']) expect(existsSync(join(PKG, 'build/lib', `${e}.d.ts`))).toBe(true);
-    const work = await mkdtemp(join(tmpdir(), 'dist-lib-'));
+    const work = tempDir('dist-lib-');
     const img = await randomImage({ layers: 2, size: 3000 });
     await storeImage(await OciLayout.open(join(work, 'src')), img.blobs, 'v1');
     const script = join(PKG, `lib-${Date.now()}.mjs`);

@@ -1,10 +1,9 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OciLayout } from '../../src/content/layout/oci-layout.js';
 import { randomImage, storeImage, type FixtureImage } from '../helpers/layout-fixture.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { buildOnce } from './helpers.js';
+import { tempDir } from '../helpers/temp.js';
 
 export interface OneLayer {
   reg: TestRegistry;
@@ -18,7 +17,7 @@ export interface OneLayer {
 export async function oneLayerSetup(prefix: string, size: number): Promise<OneLayer> {
   buildOnce();
   const reg = await startRegistry();
-  const work = await mkdtemp(join(tmpdir(), prefix));
+  const work = tempDir(prefix);
   const img = await randomImage({ layers: 1, size });
   const layoutDir = join(work, 'layout');
   await storeImage(await OciLayout.open(layoutDir), img.blobs, 'v1');

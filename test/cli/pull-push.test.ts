@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { createServer, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { ANNOTATION_REF_NAME } from '../../src/oci/types.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { randomImage, randomIndex, storeImage, type FixtureImage } from '../helpers/layout-fixture.js';
 import { buildOnce, dist, eventsOf, resultOf } from './helpers.js';
+import { tempDir } from '../helpers/temp.js';
 
 let reg: TestRegistry;
 let work: string;
@@ -20,7 +20,7 @@ let srcDir: string;
 beforeAll(async () => {
   buildOnce();
   reg = await startRegistry();
-  work = await mkdtemp(join(tmpdir(), 'dist-cli-'));
+  work = tempDir('dist-cli-');
   env = { DIST_STATE_DIR: join(work, 'state'), DOCKER_CONFIG: join(work, 'docker'), REGISTRY_AUTH_FILE: join(work, 'auth.json') };
   img = await randomImage({ layers: 3, size: 20_000 });
   srcDir = join(work, 'src-layout');

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+
+
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { partialName } from '../../src/content/layout/paths.js';
@@ -8,6 +8,7 @@ import { randomImage } from '../helpers/layout-fixture.js';
 import { closeAfterEach } from '../helpers/closers.js';
 import { buildOnce, dist } from '../cli/helpers.js';
 import { honest, hostileRegistry, isolatedEnv, runWithin, type Route } from './hostile-registry.js';
+import { tempDir } from '../helpers/temp.js';
 
 const closers = closeAfterEach();
 beforeAll(() => buildOnce(), 180_000);
@@ -34,7 +35,7 @@ describe('a partial download of wrong bytes', () => {
     const img = await randomImage({ layers: 1, size: 300_000 });
     const layer = img.layers[0]!;
     const half = layer.bytes.length >> 1;
-    const work = await mkdtemp(join(tmpdir(), 'dist-badpartial-'));
+    const work = tempDir('dist-badpartial-');
     const out = join(work, 'out');
     const env = isolatedEnv(work, 'a');
 

@@ -1,12 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+
+
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { randomImage } from '../helpers/layout-fixture.js';
 import { closeAfterEach } from '../helpers/closers.js';
 import { buildOnce } from '../cli/helpers.js';
 import { honest, hostileRegistry, isolatedEnv, oneLine, runWithin, type Route } from './hostile-registry.js';
+import { tempDir } from '../helpers/temp.js';
 
 const closers = closeAfterEach();
 beforeAll(() => buildOnce(), 180_000);
@@ -39,7 +40,7 @@ describe('dist pull against a hostile registry', () => {
     routes[`/v2/r/blobs/${layer.desc.digest}`] = breaksOnce(layer.bytes, (_q, s) => void s.writeHead(206, { 'content-length': String(layer.bytes.length) }).end(layer.bytes));
     const reg = await hostileRegistry(routes);
     closers.push(reg.close);
-    const work = await mkdtemp(join(tmpdir(), 'dist-hostile-'));
+    const work = tempDir('dist-hostile-');
     const out = join(work, 'out');
     const r = await runWithin(20_000, ['pull', `${reg.host}/r:v1`, '-o', out], isolatedEnv(work, 'a'));
     expect(r.stderr).toBe('');
@@ -51,7 +52,7 @@ describe('dist pull against a hostile registry', () => {
   it('a redirect to an unusable Location: exit 1, one line naming it; the layout shows no blob and no tag', async () => {
     const img = await randomImage({ layers: 1, size: 4096 });
     const layer = img.layers[0]!;
-    const work = await mkdtemp(join(tmpdir(), 'dist-hostile-'));
+    const work = tempDir('dist-hostile-');
     for (const location of ['http://[::zz/blob', 'file:///etc/passwd']) {
       const routes = honest(img);
       routes[`GET /v2/r/blobs/${layer.desc.digest}`] = (_q, s) => void s.writeHead(307, { location }).end();

@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+
+
 import { join } from 'node:path';
 import { OciLayout } from '../../src/content/layout/oci-layout.js';
 import { randomImage, storeImage, type FixtureImage } from '../helpers/layout-fixture.js';
 import { startHttpServer } from '../helpers/http-server.js';
 import { spawnDist, type RunResult } from '../cli/helpers.js';
+import { tempDir } from '../helpers/temp.js';
 
 /** One scripted answer. */
 export type Route = (req: IncomingMessage, res: ServerResponse) => void;
@@ -56,7 +57,7 @@ export function honest(img: FixtureImage, repo = 'r'): Record<string, Route> {
 
 /** A temp dir holding an OCI layout `layout` with a one-layer image tagged v1 (for push tests). */
 export async function layoutWithImage(size = 4096): Promise<{ work: string; layoutDir: string; img: FixtureImage }> {
-  const work = await mkdtemp(join(tmpdir(), 'dist-hostile-'));
+  const work = tempDir('dist-hostile-');
   const img = await randomImage({ layers: 1, size });
   const layoutDir = join(work, 'layout');
   await storeImage(await OciLayout.open(layoutDir), img.blobs, 'v1');

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { buffer as drain } from 'node:stream/consumers';
 import { setTimeout as delay } from 'node:timers/promises';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+
+
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { randomImage } from '../helpers/layout-fixture.js';
@@ -10,6 +10,7 @@ import { closeAfterEach } from '../helpers/closers.js';
 import { buildOnce } from '../cli/helpers.js';
 import { RemoteRepository } from '../../src/client/repository.js';
 import { honest, hostileRegistry, isolatedEnv, oneLine, runWithin } from './hostile-registry.js';
+import { tempDir } from '../helpers/temp.js';
 
 const closers = closeAfterEach();
 beforeAll(() => buildOnce(), 180_000);
@@ -21,7 +22,7 @@ describe('registries that stall (--timeout)', () => {
     routes['/v2/r/manifests/v1'] = () => { /* never answers */ };
     const reg = await hostileRegistry(routes);
     closers.push(reg.close);
-    const work = await mkdtemp(join(tmpdir(), 'dist-hostile-'));
+    const work = tempDir('dist-hostile-');
     const r = await runWithin(25_000, ['--timeout', '500ms', 'pull', `${reg.host}/r:v1`, '-o', join(work, 'out')], isolatedEnv(work, 'a'));
     expect(r.signal).toBeNull();
     expect(r.code).toBe(6);
@@ -40,7 +41,7 @@ describe('registries that stall (--timeout)', () => {
     };
     const reg = await hostileRegistry(routes);
     closers.push(reg.close);
-    const work = await mkdtemp(join(tmpdir(), 'dist-hostile-'));
+    const work = tempDir('dist-hostile-');
     const out = join(work, 'out');
     const r = await runWithin(25_000, ['--timeout', '500ms', 'pull', `${reg.host}/r:v1`, '-o', out], isolatedEnv(work, 'a'));
     expect(r.signal).toBeNull();

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import tar from 'tar-stream';
@@ -15,8 +14,9 @@ import { digestOf } from '../../src/digest/digest.js';
 import { DigestMismatchError } from '../../src/errors/errors.js';
 import { parseManifest } from '../../src/oci/manifest.js';
 import { randomImage, randomTar, storeImage } from '../helpers/layout-fixture.js';
+import { tempDir } from '../helpers/temp.js';
 
-const tmp = () => mkdtemp(join(tmpdir(), 'dist-archive-'));
+const tmp = async (): Promise<string> => tempDir('dist-archive-');
 
 async function tarFile(path: string, files: Array<[string, Buffer]>): Promise<void> {
   const pack = tar.pack();

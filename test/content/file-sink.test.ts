@@ -1,18 +1,19 @@
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+
+
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { FileSink } from '../../src/content/layout/file-sink.js';
 import { LocalWriteError } from '../../src/errors/errors.js';
+import { tempDir } from '../helpers/temp.js';
 
 const chunks = (n: number, size: number): Buffer[] => Array.from({ length: n }, (_, i) => Buffer.alloc(size, i + 1));
 
 describe('FileSink', () => {
   it('writes every chunk in order and leaves the fd open for its owner', async () => {
-    const path = join(await mkdtemp(join(tmpdir(), 'dist-sink-')), 'out');
+    const path = join(tempDir('dist-sink-'), 'out');
     const fd = openSync(path, 'w');
     const seen: number[] = [];
     await pipeline(Readable.from(chunks(5, 300_000)), new FileSink(fd, (c) => seen.push(c.length)));
@@ -38,7 +39,7 @@ describe('FileSink', () => {
   });
 
   it('writes nothing of a chunk its check refuses', async () => {
-    const path = join(await mkdtemp(join(tmpdir(), 'dist-sink-')), 'out');
+    const path = join(tempDir('dist-sink-'), 'out');
     const fd = openSync(path, 'w');
     let n = 0;
     const check = (): void => {

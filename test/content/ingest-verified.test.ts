@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
@@ -11,8 +10,9 @@ import type { Digest } from '../../src/digest/digest.js';
 import { VerifyingStream } from '../../src/digest/digester.js';
 import { DigestMismatchError } from '../../src/errors/errors.js';
 import { randomImage } from '../helpers/layout-fixture.js';
+import { tempDir } from '../helpers/temp.js';
 
-const tmp = () => mkdtemp(join(tmpdir(), 'dist-ingest-'));
+const tmp = async (): Promise<string> => tempDir('dist-ingest-');
 
 /** A body as a registry fetch hands it over: piped through a VerifyingStream for (digest, size). */
 function verifyingBody(bytes: Buffer, digest: Digest, size: number): VerifyingStream {

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -10,8 +9,9 @@ import { blobName, partialName } from '../../src/content/layout/paths.js';
 import { DigestMismatchError } from '../../src/errors/errors.js';
 import { ANNOTATION_REF_NAME } from '../../src/oci/types.js';
 import { randomImage, storeImage } from '../helpers/layout-fixture.js';
+import { tempDir } from '../helpers/temp.js';
 
-const tmp = () => mkdtemp(join(tmpdir(), 'dist-layout-'));
+const tmp = async (): Promise<string> => tempDir('dist-layout-');
 
 describe('OciLayout', () => {
   it('creates oci-layout and index.json, stores blobs by digest and records tags', async () => {

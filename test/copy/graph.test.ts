@@ -1,5 +1,3 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +11,7 @@ import { copyImage } from '../../src/copy/operations.js';
 import type { CopyEvent } from '../../src/copy/events.js';
 import { CopyError } from '../../src/errors/errors.js';
 import { randomImage, randomIndex, storeImage } from '../helpers/layout-fixture.js';
+import { tempDir } from '../helpers/temp.js';
 
 /** A memory store that records push order and peak concurrency of blob pushes. */
 class RecordingStore extends MemoryStore {
@@ -113,7 +112,7 @@ describe('copyGraph', () => {
     }
     const src = new Corrupt();
     await storeImage(src, img.blobs, 'v1');
-    const dir = await mkdtemp(join(tmpdir(), 'dist-copy-'));
+    const dir = tempDir('dist-copy-');
     const err = await copyImage(src, 'v1', await OciLayout.open(dir), { tag: 'v1' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CopyError);
     expect((err as CopyError).side).toBe('source');
@@ -148,7 +147,7 @@ describe('copyGraph', () => {
     const img = await randomImage({ layers: 1, size: 100_000 });
     const src = new MemoryStore();
     await storeImage(src, img.blobs, 'v1');
-    const dir = await mkdtemp(join(tmpdir(), 'dist-copy-'));
+    const dir = tempDir('dist-copy-');
     const layout = await OciLayout.open(dir);
     const { desc, bytes } = img.layers[0]!;
     let sent = false;

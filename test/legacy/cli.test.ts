@@ -1,16 +1,16 @@
 import { createServer, type Server } from 'node:http';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildOnce, dist } from '../cli/helpers.js';
 import { EXAMPLE_B_KEY, testdata, testdataPath } from './testdata.js';
+import { tempDir } from '../helpers/temp.js';
 
 vi.setConfig({ testTimeout: 120_000 });
 
-const dir = mkdtempSync(join(tmpdir(), 'dist-legacy-cli-'));
+const dir = tempDir('dist-legacy-cli-');
 const p = (f: string): string => join(dir, f);
 const B_KID = 'PYYO:TEWU:V7JH:26JV:AQTZ:LJC3:SXVJ:XGHA:34F2:2LAQ:ZRMK:Z7Q6';
 const B_DIGEST = 'sha256:b4bcb428edd6a418d6c75a5715afd83acb505dc268cc7b8f89d9250485cea612';

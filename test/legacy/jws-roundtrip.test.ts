@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RegistryError } from '../../src/errors/errors.js';
@@ -12,6 +11,7 @@ import { parseSchema1 } from '../../src/legacy/schema1.js';
 import { signSchema1 } from '../../src/legacy/sign.js';
 import { assertTrusted, verifySchema1 } from '../../src/legacy/verify.js';
 import { testdata } from './testdata.js';
+import { tempDir } from '../helpers/temp.js';
 
 const payload = parseSchema1(testdata('schema1', 'example-b-signed.json')).payload;
 const DIGEST = 'sha256:b4bcb428edd6a418d6c75a5715afd83acb505dc268cc7b8f89d9250485cea612';
@@ -104,7 +104,7 @@ describe('tampering with one byte fails verification', () => {
 });
 
 describe('x5c certificate chains', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'dist-x5c-'));
+  const dir = tempDir('dist-x5c-');
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const ossl = (...args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
 

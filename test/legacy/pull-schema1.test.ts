@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { buildOnce, dist } from '../cli/helpers.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { pushBlob, raw } from '../server/util.js';
 import { tarOf } from './tar-writer.js';
+import { tempDir } from '../helpers/temp.js';
 
 const base = gzipSync(tarOf([{ name: 'etc/', typeflag: '5', mode: 0o755 }, { name: 'etc/hello', body: 'hello schema 1\n', mode: 0o644 }]));
 const top = tarOf([{ name: 'bin/app', body: 'binary', mode: 0o755 }]);
@@ -25,7 +25,7 @@ describe('pull of a schema 1 image writes an OCI layout', () => {
   let work: string;
   let digest: string;
   beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), 'dist-pull-s1-'));
+    work = tempDir('dist-pull-s1-');
     reg = await startRegistry({ manifestHandlers: await schema1ManifestHandlers({ key: generateKey() }) });
     await pushBlob(reg.url, 'legacy/app', base);
     await pushBlob(reg.url, 'legacy/app', EMPTY_LAYER_GZIP);

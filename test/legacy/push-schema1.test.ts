@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pull, push } from '../../src/copy/api.js';
@@ -11,6 +10,7 @@ import { buildOnce, dist } from '../cli/helpers.js';
 import { randomImage, writeLayout, type RandomImage } from '../helpers/images.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { raw, sha } from '../server/util.js';
+import { tempDir } from '../helpers/temp.js';
 
 const SIGNED = 'application/vnd.docker.distribution.manifest.v1+prettyjws';
 
@@ -19,7 +19,7 @@ describe('push --format v2s1', () => {
   let work: string;
   let img: RandomImage;
   beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), 'dist-push-s1-'));
+    work = tempDir('dist-push-s1-');
     img = await randomImage({ layers: 2, size: 20_000, dir: join(work, 'src'), tag: 'v1' });
     reg = await startRegistry({ manifestHandlers: await schema1ManifestHandlers({ key: generateKey() }) });
   });

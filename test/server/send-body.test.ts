@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readlink, rm } from 'node:fs/promises';
+import { readdir, readlink, rm } from 'node:fs/promises';
 import { createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendBody } from '../../src/server/send-body.js';
 import { canReadInto } from '../../src/storage/driver/file-reader.js';
 import { FilesystemDriver } from '../../src/storage/driver/filesystem.js';
 import { MemoryDriver } from '../../src/storage/driver/memory.js';
+import { tempDir } from '../helpers/temp.js';
 
 // 2.3 MiB: several pooled chunks, the last one partial.
 const data = randomBytes(2.3 * 1024 * 1024);
@@ -48,7 +48,7 @@ function fetchBuf(path: string, abortAfter?: number): Promise<Buffer> {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'dist-send-'));
+  dir = tempDir('dist-send-');
   fs = new FilesystemDriver(dir);
   await fs.putContent('/blob', data);
   await fs.putContent('/big', big);

@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors/errors.js';
@@ -8,6 +7,7 @@ import { CachingDriver } from '../../src/storage/driver/cached/caching-driver.js
 import { FilesystemDriver } from '../../src/storage/driver/filesystem.js';
 import { openDriver } from '../../src/storage/driver/from-config.js';
 import { S3Driver } from '../../src/storage/driver/s3.js';
+import { tempDir } from '../helpers/temp.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -39,7 +39,7 @@ redis: { addr: "127.0.0.1:6379", db: 1 }
   });
 
   it('opens the filesystem by default, S3 when configured, the Redis cache when asked', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dist-wiring-'));
+    const dir = tempDir('dist-wiring-');
     dirs.push(dir);
     const fs = await openDriver({ dir });
     expect(fs.driver).toBeInstanceOf(FilesystemDriver);
