@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RemoteRepository } from '../../src/client/repository.js';
-import { startFaultProxy } from '../helpers/fault-proxy.js';
+import { startWithoutReferrersApi } from '../helpers/fault-proxy.js';
 import { randomImage, storeImage } from '../helpers/layout-fixture.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { tempDir } from '../helpers/temp.js';
@@ -54,7 +54,7 @@ describe('dist attach / dist referrers / --referrers (CLI)', () => {
     const tag = `sha256-${digest.slice(7)}`;
     const entry = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: a.json[0]!.digest, size: a.json[0]!.size, artifactType: 'text/plain', subject: `sha256:${'f'.repeat(64)}`, urls: ['http://x'] };
     await repo.manifests.put(tag, Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [entry] })), 'application/vnd.oci.image.index.v1+json');
-    const legacy = await startFaultProxy(reg.host, (req) => ((req.url ?? '').includes('/referrers/') ? { kind: 'respond', status: 404, body: '{"errors":[{"code":"NOT_FOUND","message":"404 page not found"}]}' } : { kind: 'pass' }));
+    const legacy = await startWithoutReferrersApi(reg.host);
     try {
       const viaTag = await dist(['referrers', `${legacy.host}/cli/json:v1`, '--json']);
       expect(viaTag.code, viaTag.stderr).toBe(0);

@@ -13,7 +13,7 @@ import { digestOf, type Digest } from '../../src/digest/digest.js';
 import type { Descriptor } from '../../src/oci/types.js';
 import { buildOnce } from '../cli/helpers.js';
 import { closeAfterEach } from '../helpers/closers.js';
-import { startFaultProxy, type Fault, type FaultProxy } from '../helpers/fault-proxy.js';
+import { type Fault, type FaultProxy, startWithoutReferrersApi } from '../helpers/fault-proxy.js';
 import { randomImage, storeImage, type FixtureImage } from '../helpers/layout-fixture.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { tempDir } from '../helpers/temp.js';
@@ -47,12 +47,7 @@ interface Legacy {
 async function legacy(fault: (req: IncomingMessage, n: number) => Fault | undefined = () => undefined): Promise<Legacy> {
   const upstream = await startRegistry();
   closers.push(upstream.close);
-  const proxy = await startFaultProxy(upstream.host, (req, n) => {
-    const f = fault(req, n);
-    if (f) return f;
-    if ((req.url ?? '').includes('/referrers/')) return { kind: 'respond', status: 404, body: '{"errors":[{"code":"NAME_UNKNOWN","message":"no referrers API"}]}' };
-    return { kind: 'pass', dropResponseHeaders: ['OCI-Subject'] };
-  });
+  const proxy = await startWithoutReferrersApi(upstream.host, fault);
   closers.push(proxy.close);
   const direct = new RemoteRepository(upstream.host, 'r', { journal: false });
   closers.push(() => direct.client.close());

@@ -9,7 +9,7 @@ import { attach } from '../../src/copy/attach.js';
 import { copy } from '../../src/copy/api.js';
 import type { CopyEvent } from '../../src/copy/events.js';
 import { openLocalSource } from '../../src/content/local.js';
-import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
+import { type FaultProxy, startFaultProxy, startWithoutReferrersApi } from '../helpers/fault-proxy.js';
 import { randomImage, storeImage } from '../helpers/layout-fixture.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { tempDir } from '../helpers/temp.js';
@@ -17,11 +17,7 @@ import { tempDir } from '../helpers/temp.js';
 const opts = { journal: false as const };
 
 /** The registry behind a proxy that hides its referrers API, like docker-registry 2.8: fallback tags. */
-const withoutReferrersApi = (reg: TestRegistry): Promise<FaultProxy> =>
-  startFaultProxy(reg.host, (req) =>
-    (req.url ?? '').includes('/referrers/')
-      ? { kind: 'respond', status: 404, body: '{"errors":[{"code":"NOT_FOUND","message":"404 page not found"}]}' }
-      : { kind: 'pass', dropResponseHeaders: ['oci-subject'] });
+const withoutReferrersApi = (reg: TestRegistry): Promise<FaultProxy> => startWithoutReferrersApi(reg.host);
 
 const skipped = (events: CopyEvent[]): CopyEvent[] => events.filter((e) => e.type === 'tag-skipped');
 

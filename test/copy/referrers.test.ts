@@ -10,7 +10,7 @@ import { referrersOf } from '../../src/copy/discover.js';
 import type { CopyEvent } from '../../src/copy/events.js';
 import { MediaType } from '../../src/oci/mediatypes.js';
 import type { Descriptor } from '../../src/oci/types.js';
-import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
+import { type FaultProxy, startWithoutReferrersApi } from '../helpers/fault-proxy.js';
 import { randomImage, randomIndex, storeImage } from '../helpers/layout-fixture.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { tempDir } from '../helpers/temp.js';
@@ -19,12 +19,7 @@ const opts = { journal: false as const };
 const fixed = (): Date => new Date('2026-01-02T03:04:05.000Z');
 
 /** `dist serve` behind a proxy that hides its referrers API, like docker-registry 2.8: no /referrers/, no OCI-Subject. */
-async function withoutReferrersApi(reg: TestRegistry): Promise<FaultProxy> {
-  return startFaultProxy(reg.host, (req) =>
-    (req.url ?? '').includes('/referrers/')
-      ? { kind: 'respond', status: 404, body: '{"errors":[{"code":"NOT_FOUND","message":"404 page not found"}]}' }
-      : { kind: 'pass', responseHeaders: { 'oci-subject': '' } });
-}
+const withoutReferrersApi = (reg: TestRegistry): Promise<FaultProxy> => startWithoutReferrersApi(reg.host);
 
 async function seed(reg: { host: string }, repo: string, tag: string): Promise<Descriptor> {
   const img = await randomImage({ layers: 1, size: 2048 });

@@ -77,3 +77,17 @@ export async function startFaultProxy(upstream: string, decide: (req: IncomingMe
     close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
 }
+
+/**
+ * A registry seen without the OCI 1.1 referrers API, as docker-registry 2.8 is: `/referrers/`
+ * answers 404 and `OCI-Subject` never comes back, so clients fall back to the tag schema. `fault`
+ * may answer a request first.
+ */
+export function startWithoutReferrersApi(upstream: string, fault: (req: IncomingMessage, n: number) => Fault | undefined = () => undefined): Promise<FaultProxy> {
+  return startFaultProxy(upstream, (req, n) => {
+    const f = fault(req, n);
+    if (f) return f;
+    if ((req.url ?? '').includes('/referrers/')) return { kind: 'respond', status: 404, body: '{"errors":[{"code":"NOT_FOUND","message":"404 page not found"}]}' };
+    return { kind: 'pass', dropResponseHeaders: ['oci-subject'] };
+  });
+}
