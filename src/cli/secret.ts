@@ -33,3 +33,15 @@ export async function readSecret(prompt?: string): Promise<string> {
   for await (const c of stdin) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
 }
+
+/** Ask for one line on a terminal (echoed), as `docker login` asks for the user name; undefined without a TTY. */
+export async function promptLine(prompt: string): Promise<string | undefined> {
+  if (!process.stdin.isTTY) return undefined;
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  try {
+    return (await rl.question(prompt)).trim();
+  } finally {
+    rl.close();
+  }
+}

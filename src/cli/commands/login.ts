@@ -20,15 +20,17 @@ export function register(program: Command): void {
       const { globals } = await import('../options.js');
       const { UsageError } = await import('../../errors/errors.js');
       const { login } = await import('../../client/login.js');
-      const { readSecret } = await import('../secret.js');
+      const { promptLine, readSecret } = await import('../secret.js');
       const g = globals(cmd);
       const name = registryName(registry);
-      if (!flags.username) throw new UsageError('login needs --username (-u)');
+      // on a terminal, ask as docker does; a script must say -u
+      const username = flags.username ?? (flags.passwordStdin ? undefined : await promptLine('Username: '));
+      if (!username) throw new UsageError('login needs --username (-u)');
       if (flags.password !== undefined && flags.passwordStdin) throw new UsageError('--password and --password-stdin exclude each other');
       const password = flags.password ?? (await readSecret(flags.passwordStdin ? undefined : 'Password: '));
       if (!password) throw new UsageError('empty password');
-      const where = await login(name, flags.username, password, { ...repositoryOptions(g), creds: undefined });
-      if (g.json) printJson({ event: 'login', registry: name, username: flags.username, stored: where });
+      const where = await login(name, username, password, { ...repositoryOptions(g), creds: undefined });
+      if (g.json) printJson({ event: 'login', registry: name, username, stored: where });
       else if (!g.quiet) process.stderr.write(`Login succeeded (credentials stored in ${where})\n`);
     });
 }
