@@ -6,11 +6,20 @@ import { nextLink } from './link.js';
 
 const MAX_PAGE_BYTES = 16 * 1024 * 1024;
 
+/**
+ * Most entries one listing yields: a registry that keeps inventing new names on every page would
+ * otherwise be listed (and remembered, to drop repeats) until memory runs out. Two million tags or
+ * repositories is far beyond any real repository or catalog.
+ */
+export const MAX_LISTED = 2_000_000;
+
 export interface PageOptions {
   /** Page size hint (`n`); registries may ignore it. */
   pageSize?: number;
   /** Start after this entry (`last`). */
   last?: string;
+  /** Stop with an error past this many entries (default MAX_LISTED). */
+  maxEntries?: number;
   signal?: AbortSignal;
 }
 
@@ -39,6 +48,8 @@ export async function* paginate(ctx: RepoContext, first: URL, scopes: string[], 
       throw new RegistryError('UNKNOWN', `${what}: registry sent invalid JSON`);
     }
     const fresh = pick(parsed).filter((e) => !listed.has(e) && listed.add(e));
+    const max = o.maxEntries ?? MAX_LISTED;
+    if (listed.size > max) throw new RegistryError('UNKNOWN', `${what}: more than ${max} entries and the registry still links to more pages; stopped`);
     if (fresh.length) yield fresh;
     const next = nextLink(headerAll(res, 'link'), url);
     if (next && !fresh.length) throw new RegistryError('UNKNOWN', `${what}: the registry links to another page but sent nothing new (pagination loops at ${url.pathname}${url.search}); the list may be incomplete`);

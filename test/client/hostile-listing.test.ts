@@ -69,3 +69,24 @@ describe('dist tags / catalog against a hostile registry', () => {
     expect(r.stdout).toBe('');
   });
 });
+
+describe('a registry that invents new tags on every page', () => {
+  it('is listed up to a bound, then stops with an error (memory stays bounded)', async () => {
+    let n = 0;
+    const host = await registry({
+      '/v2/r/tags/list': (req, res) => {
+        n++;
+        page({ tags: Array.from({ length: 100 }, (_, i) => `t${n}-${i}`) }, `/v2/r/tags/list?page=${n}`)(req, res);
+      },
+    });
+    const { RemoteRepository } = await import('../../src/client/repository.js');
+    const repo = new RemoteRepository(host, 'r', { journal: false, retry: { retries: 0 } });
+    let got = 0;
+    const run = (async () => {
+      for await (const p of repo.tagPages({ maxEntries: 1000 })) got += p.length;
+    })();
+    await expect(run).rejects.toThrow(/tags of r: more than 1000 entries and the registry still links to more pages; stopped/);
+    expect(got).toBe(1000);
+    expect(n).toBe(11);
+  });
+});
