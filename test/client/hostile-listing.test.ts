@@ -80,7 +80,7 @@ describe('a registry that invents new tags on every page', () => {
       },
     });
     const { RemoteRepository } = await import('../../src/client/repository.js');
-    const repo = new RemoteRepository(host, 'r', { journal: false, retry: { retries: 0 } });
+    const repo = new RemoteRepository(host, 'r', { journal: false, retry: { maxAttempts: 1 } });
     let got = 0;
     const run = (async () => {
       for await (const p of repo.tagPages({ maxEntries: 1000 })) got += p.length;
