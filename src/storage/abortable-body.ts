@@ -11,6 +11,8 @@ export class AbortableBody implements AsyncIterableIterator<Uint8Array> {
   private readonly source: AsyncIterator<Uint8Array>;
   private failed: RegistryError | undefined;
   private rejectPending: ((e: unknown) => void) | undefined;
+  /** When the last chunk arrived (or the read began): how long the client has sent nothing. */
+  private lastActivity = Date.now();
 
   constructor(body: AsyncIterable<Uint8Array>) {
     // A Readable (the request) is iterated without being destroyed when the loop stops early: a
@@ -25,8 +27,13 @@ export class AbortableBody implements AsyncIterableIterator<Uint8Array> {
     return this;
   }
 
-  abort(): void {
-    this.failed ??= new RegistryError('BLOB_UPLOAD_UNKNOWN', 'blob upload unknown to registry: it was cancelled while this request wrote to it');
+  /** Milliseconds since the client last sent a byte. */
+  idleMs(now = Date.now()): number {
+    return now - this.lastActivity;
+  }
+
+  abort(why?: RegistryError): void {
+    this.failed ??= why ?? new RegistryError('BLOB_UPLOAD_UNKNOWN', 'blob upload unknown to registry: it was cancelled while this request wrote to it');
     this.rejectPending?.(this.failed);
   }
 
@@ -35,7 +42,10 @@ export class AbortableBody implements AsyncIterableIterator<Uint8Array> {
     return new Promise((resolve, reject) => {
       this.rejectPending = reject;
       // after an abort the source's answer settles nothing (the promise is already rejected)
-      this.source.next().then(resolve, reject);
+      this.source.next().then((r) => {
+        this.lastActivity = Date.now();
+        resolve(r);
+      }, reject);
     });
   }
 

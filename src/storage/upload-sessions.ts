@@ -49,7 +49,23 @@ export class UploadSessions {
    */
   private readonly adopted = new Map<string, { name: string; digest: Digest; size: number }>();
 
+  /**
+   * A request for an upload whose current PATCH has sent nothing for this long takes over: the
+   * stalled one is stopped (its bytes so far are kept, as the status says). Before, the new request
+   * waited for the stalled client or the 5-minute idle timeout: a client that gave up on a hung PATCH
+   * and asked again hung too. A client never sends two PATCHes to one upload at once on purpose.
+   */
+  takeOverAfterMs = 10_000;
+
   constructor(private readonly driver: StorageDriver, private readonly blobs: BlobStore, private readonly repoBlobs: RepoBlobs) {}
+
+  /** Stop the append in progress on `id` if its client has gone quiet (see takeOverAfterMs). */
+  private takeOverStalled(id: string): void {
+    const w = this.writing.get(id);
+    if (w && w.idleMs() >= this.takeOverAfterMs) {
+      w.abort(new RegistryError('BLOB_UPLOAD_INVALID', 'a newer request for this upload took over while this one sent nothing'));
+    }
+  }
 
   async create(name: string): Promise<UploadStatus> {
     const id = randomUUID();
@@ -75,6 +91,7 @@ export class UploadSessions {
 
   /** Append a body (stream form, or chunk form when `start`/`length` are given). */
   async append(name: string, id: string, body: AsyncIterable<Uint8Array>, opts: AppendOptions = {}): Promise<UploadStatus> {
+    this.takeOverStalled(id);
     return this.mutex.run(id, () => this.appendLocked(name, id, body, opts));
   }
 
@@ -118,6 +135,7 @@ export class UploadSessions {
    * data into the blob store and link it into the repository.
    */
   async finish(name: string, id: string, digest: Digest, body?: AsyncIterable<Uint8Array>, opts: AppendOptions = {}): Promise<{ digest: Digest; size: number }> {
+    this.takeOverStalled(id);
     return this.mutex.run(id, async () => {
       const moved = this.adopted.get(id);
       if (moved && moved.name === name && !body) {

@@ -16,8 +16,8 @@ function within<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
 }
 
 /** A PATCH that declares `declared` bytes, sends `sent` and then stalls (the connection stays open). */
-async function stalledPatch(path: string, declared: number, sent: Buffer): Promise<{ req: ClientRequest; answer: Promise<IncomingMessage | Error> }> {
-  const u = new URL(reg.url);
+async function stalledPatch(path: string, declared: number, sent: Buffer, base = reg.url): Promise<{ req: ClientRequest; answer: Promise<IncomingMessage | Error> }> {
+  const u = new URL(base);
   const req = request({ host: u.hostname, port: u.port, method: 'PATCH', path, headers: { 'Content-Length': String(declared) } });
   const answer = new Promise<IncomingMessage | Error>((resolve) => {
     req.on('response', resolve);
@@ -26,11 +26,44 @@ async function stalledPatch(path: string, declared: number, sent: Buffer): Promi
   await new Promise<void>((resolve) => req.write(sent, () => resolve()));
   // until the server holds the bytes: then its PATCH handler is inside the append
   for (let i = 0; i < 100; i++) {
-    if ((await raw(reg.url, 'GET', path)).header('range') === `0-${sent.length - 1}`) break;
+    if ((await raw(base, 'GET', path)).header('range') === `0-${sent.length - 1}`) break;
     await new Promise((r) => setTimeout(r, 10));
   }
   return { req, answer };
 }
+
+describe('a PATCH to an upload whose previous PATCH stalled', () => {
+  it('takes over once the stalled one has been quiet long enough: its bytes kept, the upload finishes', async () => {
+    // its own registry: the shared one's handler is reached through a proxy that binds functions
+    const own = await startRegistry();
+    own.handler.storage.uploads.takeOverAfterMs = 300;
+    const loc = (await raw(own.url, 'POST', '/v2/robust/takeover/blobs/uploads/')).header('location')!;
+    const first = randomBytes(10_000);
+    const { req, answer } = await stalledPatch(loc, 1_000_000, first, own.url);
+    try {
+      // sooner than that, the stalled request still holds the upload
+      const early = await within(raw(own.url, 'PATCH', loc, { body: Buffer.alloc(1), headers: { 'Content-Range': '10000-10000', 'Content-Type': 'application/octet-stream' } }), 100);
+      expect(early).toBe('timeout');
+      await new Promise((r) => setTimeout(r, 400));
+      const rest = randomBytes(1000);
+      // the early PATCH (1 byte at 10000) goes first once the stalled one is stopped; this one follows it
+      const next = await within(raw(own.url, 'PATCH', loc, { body: rest, headers: { 'Content-Range': '10001-11000', 'Content-Type': 'application/octet-stream' } }), 3000);
+      expect(next === 'timeout' ? 'timeout' : next.status).toBe(202);
+      const stalled = await within(answer, 3000);
+      expect(stalled instanceof Error || stalled === 'timeout' ? String(stalled) : stalled.statusCode).toBe(400);
+      const all = Buffer.concat([first, Buffer.alloc(1), rest]);
+      const digest = `sha256:${(await import('node:crypto')).createHash('sha256').update(all).digest('hex')}`;
+      const put = await raw(own.url, 'PUT', `${loc}${loc.includes('?') ? '&' : '?'}digest=${digest}`);
+      expect(put.status).toBe(201);
+      const got = await raw(own.url, 'GET', `/v2/robust/takeover/blobs/${digest}`);
+      expect(got.status).toBe(200);
+      expect(await checkInvariants(own.dir)).toEqual([]);
+    } finally {
+      req.destroy();
+      await own.close();
+    }
+  });
+});
 
 describe('cancelling an upload while a PATCH to it stalls', () => {
   it('DELETE answers 204 at once (it waited for the stalled client), the PATCH gets 404, nothing is left', async () => {
