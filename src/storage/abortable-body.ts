@@ -11,8 +11,11 @@ export class AbortableBody implements AsyncIterableIterator<Uint8Array> {
   private readonly source: AsyncIterator<Uint8Array>;
   private failed: RegistryError | undefined;
   private rejectPending: ((e: unknown) => void) | undefined;
-  /** When the last chunk arrived (or the read began): how long the client has sent nothing. */
-  private lastActivity = Date.now();
+  /**
+   * Since when a read has been waiting for the client (undefined while the store is busy with the
+   * last chunk: a slow disk or S3 part upload is not the client's silence).
+   */
+  private waitingSince: number | undefined;
 
   constructor(body: AsyncIterable<Uint8Array>) {
     // A Readable (the request) is iterated without being destroyed when the loop stops early: a
@@ -27,9 +30,9 @@ export class AbortableBody implements AsyncIterableIterator<Uint8Array> {
     return this;
   }
 
-  /** Milliseconds since the client last sent a byte. */
+  /** How long a read has been waiting for the client's next byte (0 when none is waiting). */
   idleMs(now = Date.now()): number {
-    return now - this.lastActivity;
+    return this.waitingSince === undefined ? 0 : now - this.waitingSince;
   }
 
   abort(why?: RegistryError): void {
@@ -41,9 +44,10 @@ export class AbortableBody implements AsyncIterableIterator<Uint8Array> {
     if (this.failed) return Promise.reject(this.failed);
     return new Promise((resolve, reject) => {
       this.rejectPending = reject;
+      this.waitingSince = Date.now();
       // after an abort the source's answer settles nothing (the promise is already rejected)
       this.source.next().then((r) => {
-        this.lastActivity = Date.now();
+        this.waitingSince = undefined;
         resolve(r);
       }, reject);
     });

@@ -67,6 +67,23 @@ export class UploadSessions {
     }
   }
 
+  /**
+   * Run `work` holding the upload's lock. While waiting for it, look again and again whether the
+   * holder's client has gone quiet: a retry usually arrives right after its old connection broke,
+   * when that PATCH does not look stalled yet. Once the lock is ours, our own append is not checked.
+   */
+  private locked<T>(id: string, work: () => Promise<T>): Promise<T> {
+    this.takeOverStalled(id);
+    const timer = setInterval(() => this.takeOverStalled(id), Math.max(10, Math.min(1000, this.takeOverAfterMs / 2)));
+    timer.unref();
+    return this.mutex
+      .run(id, () => {
+        clearInterval(timer);
+        return work();
+      })
+      .finally(() => clearInterval(timer));
+  }
+
   async create(name: string): Promise<UploadStatus> {
     const id = randomUUID();
     const startedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -91,8 +108,7 @@ export class UploadSessions {
 
   /** Append a body (stream form, or chunk form when `start`/`length` are given). */
   async append(name: string, id: string, body: AsyncIterable<Uint8Array>, opts: AppendOptions = {}): Promise<UploadStatus> {
-    this.takeOverStalled(id);
-    return this.mutex.run(id, () => this.appendLocked(name, id, body, opts));
+    return this.locked(id, () => this.appendLocked(name, id, body, opts));
   }
 
   private async appendLocked(name: string, id: string, body: AsyncIterable<Uint8Array>, opts: AppendOptions): Promise<UploadStatus> {
@@ -135,8 +151,7 @@ export class UploadSessions {
    * data into the blob store and link it into the repository.
    */
   async finish(name: string, id: string, digest: Digest, body?: AsyncIterable<Uint8Array>, opts: AppendOptions = {}): Promise<{ digest: Digest; size: number }> {
-    this.takeOverStalled(id);
-    return this.mutex.run(id, async () => {
+    return this.locked(id, async () => {
       const moved = this.adopted.get(id);
       if (moved && moved.name === name && !body) {
         if (moved.digest !== digest) throw new RegistryError('DIGEST_INVALID', `provided digest ${digest} did not match uploaded content ${moved.digest}`, { digest });

@@ -33,7 +33,7 @@ async function stalledPatch(path: string, declared: number, sent: Buffer, base =
 }
 
 describe('a PATCH to an upload whose previous PATCH stalled', () => {
-  it('takes over once the stalled one has been quiet long enough: its bytes kept, the upload finishes', async () => {
+  it('a retry sent right after the stall takes over once the stalled PATCH has been quiet long enough', async () => {
     // its own registry: the shared one's handler is reached through a proxy that binds functions
     const own = await startRegistry();
     own.handler.storage.uploads.takeOverAfterMs = 300;
@@ -41,27 +41,44 @@ describe('a PATCH to an upload whose previous PATCH stalled', () => {
     const first = randomBytes(10_000);
     const { req, answer } = await stalledPatch(loc, 1_000_000, first, own.url);
     try {
-      // sooner than that, the stalled request still holds the upload
-      const early = await within(raw(own.url, 'PATCH', loc, { body: Buffer.alloc(1), headers: { 'Content-Range': '10000-10000', 'Content-Type': 'application/octet-stream' } }), 100);
-      expect(early).toBe('timeout');
-      await new Promise((r) => setTimeout(r, 400));
+      // the client gives up at once and sends the rest as a chunk: no further request comes to help it
       const rest = randomBytes(1000);
-      // the early PATCH (1 byte at 10000) goes first once the stalled one is stopped; this one follows it
-      const next = await within(raw(own.url, 'PATCH', loc, { body: rest, headers: { 'Content-Range': '10001-11000', 'Content-Type': 'application/octet-stream' } }), 3000);
+      const t0 = Date.now();
+      const next = await within(raw(own.url, 'PATCH', loc, { body: rest, headers: { 'Content-Range': '10000-10999', 'Content-Type': 'application/octet-stream' } }), 3000);
       expect(next === 'timeout' ? 'timeout' : next.status).toBe(202);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(250); // not before the stalled one had been quiet that long
       const stalled = await within(answer, 3000);
       expect(stalled instanceof Error || stalled === 'timeout' ? String(stalled) : stalled.statusCode).toBe(400);
-      const all = Buffer.concat([first, Buffer.alloc(1), rest]);
+      const all = Buffer.concat([first, rest]);
       const digest = `sha256:${(await import('node:crypto')).createHash('sha256').update(all).digest('hex')}`;
       const put = await raw(own.url, 'PUT', `${loc}${loc.includes('?') ? '&' : '?'}digest=${digest}`);
       expect(put.status).toBe(201);
-      const got = await raw(own.url, 'GET', `/v2/robust/takeover/blobs/${digest}`);
-      expect(got.status).toBe(200);
+      expect((await raw(own.url, 'GET', `/v2/robust/takeover/blobs/${digest}`)).status).toBe(200);
       expect(await checkInvariants(own.dir)).toEqual([]);
     } finally {
       req.destroy();
       await own.close();
     }
+  });
+
+  it('a PATCH whose store is slow is not taken for a quiet client: idle time counts only while a read waits', async () => {
+    const { AbortableBody } = await import('../../src/storage/abortable-body.js');
+    let release: (() => void) | undefined;
+    const source = (async function* () {
+      yield new Uint8Array(1);
+      await new Promise<void>((r) => (release = r));
+      yield new Uint8Array(1);
+    })();
+    const body = new AbortableBody(source);
+    await body.next();
+    await new Promise((r) => setTimeout(r, 80)); // the store writes the chunk: nobody waits for the client
+    expect(body.idleMs()).toBe(0);
+    const pending = body.next(); // now the client owes the next byte
+    await new Promise((r) => setTimeout(r, 80));
+    expect(body.idleMs()).toBeGreaterThanOrEqual(70);
+    release!();
+    await pending;
+    expect(body.idleMs()).toBe(0);
   });
 });
 
