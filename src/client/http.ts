@@ -52,7 +52,7 @@ export class RegistryClient {
     this.dispatcher = options.dispatcher ?? createDispatcher({ insecure: options.insecure, caFile: options.caFile, certFile: options.certFile, keyFile: options.keyFile });
     const log = options.log ? [loggingMiddleware(options.log, { headers: options.logHeaders })] : [];
     if (options.timeoutMs) log.push(stallTimeoutMiddleware(options.timeoutMs));
-    const base = undiciHandler(this.dispatcher);
+    const base = undiciHandler(this.dispatcher, { plainHttp: options.plainHttp, clientCert: !!options.certFile });
     const retry = retryMiddleware({
       ...options.retry,
       onRetry: options.retry?.onRetry ?? (options.log ? (i) => options.log!(`retry ${i.attempt} in ${i.delayMs} ms (${i.reason})`) : undefined),

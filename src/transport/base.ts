@@ -64,8 +64,16 @@ export function isNetworkError(err: unknown): boolean {
   return NETWORK_CODES.has(e?.code ?? '') || NETWORK_CODES.has(e?.cause?.code ?? '');
 }
 
+/** What the client was told, so a failure's hint fits it. */
+export interface HintContext {
+  /** `--plain-http`: HTTPS is never tried. */
+  plainHttp?: boolean;
+  /** A client certificate was given. */
+  clientCert?: boolean;
+}
+
 /** The innermost handler: one HTTP exchange over undici, no redirects, no retries. */
-export function undiciHandler(dispatcher: Dispatcher): Handler {
+export function undiciHandler(dispatcher: Dispatcher, hints: HintContext = {}): Handler {
   return async (req: HttpRequest): Promise<HttpResponse> => {
     try {
       const res = await dispatcher.request({
@@ -85,9 +93,15 @@ export function undiciHandler(dispatcher: Dispatcher): Handler {
       if (tls) Object.assign(e, { hint: 'use --ca-file to trust the registry certificate, --insecure to skip verification, or --plain-http' });
       // undici's own limit (300 s) when --timeout is not given
       else if (code === 'UND_ERR_HEADERS_TIMEOUT') Object.assign(e, { hint: 'the registry accepted the request and never answered; try again, or set --timeout' });
-      // a closed connection says nothing; the two set-up mistakes that look exactly like this:
-      else if (code === 'UND_ERR_SOCKET' && req.url.protocol === 'https:') Object.assign(e, { hint: 'if the registry requires a client certificate (mutual TLS), give --cert-file and --key-file' });
-      else if (code === 'UND_ERR_SOCKET') Object.assign(e, { hint: 'if the registry serves HTTPS, give --ca-file (or --insecure): dist then tries HTTPS first' });
+      // a closed connection says nothing; the set-up mistakes that look exactly like this:
+      else if (code === 'UND_ERR_SOCKET') {
+        const hint = req.url.protocol === 'https:'
+          ? hints.clientCert
+            ? 'if the registry requires client certificates, check that it accepts the one given with --cert-file'
+            : 'if the registry requires a client certificate (mutual TLS), give --cert-file and --key-file'
+          : hints.plainHttp ? undefined : 'if the registry serves HTTPS, give --ca-file (or --insecure): dist then tries HTTPS first';
+        if (hint) Object.assign(e, { hint });
+      }
       throw e;
     }
   };

@@ -45,6 +45,18 @@ describe('a registry that requires client certificates (mutual TLS)', () => {
     expect(r.stderr).toMatch(/other side closed .*give --ca-file \(or --insecure\)/);
   });
 
+  it('a certificate the registry does not accept, and --plain-http, get hints that fit them', async () => {
+    const stranger = makeCert('stranger', 'DNS:stranger');
+    writeFileSync(f('stranger.pem'), stranger.certPem);
+    writeFileSync(f('stranger.key'), stranger.keyPem, { mode: 0o600 });
+    const wrong = await dist(['--ca-file', f('srv.pem'), '--cert-file', f('stranger.pem'), '--key-file', f('stranger.key'), '--timeout', '5s', 'digest', `${host}/m/app:v1`]);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toMatch(/check that it accepts the one given with --cert-file/);
+    const plain = await dist(['--plain-http', '--timeout', '5s', 'digest', `${host}/m/app:v1`]);
+    expect(plain.code).toBe(6);
+    expect(plain.stderr).not.toMatch(/--ca-file/);
+  });
+
   it('one of the pair without the other, or an unreadable file, is a usage error', async () => {
     const half = await dist(['--cert-file', f('client.pem'), 'digest', `${host}/m/app:v1`]);
     expect(half.code).toBe(2);
