@@ -11,8 +11,6 @@ export interface TaggedRoot {
   reference: string;
 }
 
-/** containerd / Docker 25 annotation carrying the full image name in index.json. */
-
 /** Split `registry/repo:tag` → ['registry/repo', 'tag']; a bare tag → [undefined, tag]. */
 export function splitNameTag(ref: string): [string | undefined, string] {
   const colon = ref.lastIndexOf(':');

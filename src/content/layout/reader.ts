@@ -12,6 +12,7 @@ import { MAX_MANIFEST_BYTES } from '../target.js';
 import { verified } from '../verify.js';
 import { MAX_INDEX_BYTES, parseIndex } from './index-file.js';
 import { blobName, INDEX_FILE, OCI_LAYOUT_FILE } from './paths.js';
+import { formatReference, parseReference } from '../../ref/reference.js';
 
 /** Is there an OCI layout (oci-layout + index.json) in this source? */
 export async function isLayout(src: FileSource): Promise<boolean> {
@@ -54,7 +55,7 @@ export class LayoutReader implements ReadOnlyTarget, ReferrerLister {
     if (!reference) {
       if (entries.length === 1) return entries[0]!;
       // referrers that copy --referrers or attach listed (untagged, with their artifactType) are not candidates
-      const images = entries.filter((d) => !d.artifactType);
+      const images = entries.filter((d) => !(d.artifactType && !d.annotations?.[ANNOTATION_REF_NAME]));
       if (images.length === 1) return images[0]!;
       throw new DistError('USAGE', `${this.src.description} holds ${entries.length} manifests: name one with :TAG or @DIGEST`);
     }
@@ -64,7 +65,7 @@ export class LayoutReader implements ReadOnlyTarget, ReferrerLister {
       return this.describeBlob(reference);
     }
     // `v1`, `repo:v1`, or the full name an archive records (`registry:5000/team/app:v1`, containerd's annotation)
-    const hit = entries.find((d) => refMatches(d.annotations?.[ANNOTATION_REF_NAME], reference) || d.annotations?.[ANNOTATION_IMAGE_NAME] === reference);
+    const hit = entries.find((d) => refMatches(d.annotations?.[ANNOTATION_REF_NAME], reference) || sameImage(d.annotations?.[ANNOTATION_IMAGE_NAME], reference));
     if (!hit) throw new RegistryError('MANIFEST_UNKNOWN', `${reference}: no such tag in ${this.src.description}`, { tag: reference });
     return hit;
   }
@@ -115,6 +116,16 @@ export class LayoutReader implements ReadOnlyTarget, ReferrerLister {
     const d = { mediaType: 'application/octet-stream', digest, size } as Descriptor;
     const bytes = await readCapped(await this.fetch(d), MAX_MANIFEST_BYTES, digest);
     return { mediaType: parseManifest(bytes).mediaType, digest: d.digest, size };
+  }
+}
+
+/** The same image name once both are normalised (`alpine:3.19` is `docker.io/library/alpine:3.19`). */
+function sameImage(stored: string | undefined, wanted: string): boolean {
+  if (!stored || !wanted.includes(':')) return false;
+  try {
+    return formatReference(parseReference(stored)) === formatReference(parseReference(wanted));
+  } catch {
+    return false;
   }
 }
 
