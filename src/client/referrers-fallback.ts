@@ -60,7 +60,10 @@ async function writeIndex(ctx: RepoContext, subject: Digest, index: FallbackInde
   const bytes = Buffer.from(JSON.stringify(index));
   const manifests = new ManifestClient(ctx);
   const put = await manifests.put(referrersTag(subject), bytes, typeof index.mediaType === 'string' ? index.mediaType : MediaType.OciIndex);
-  if (replaces && replaces !== put.digest) await manifests.delete(replaces).catch(() => undefined);
+  if (!replaces || replaces === put.digest) return;
+  // another process may have put the old bytes back under the tag since (A, B, A): then they are current
+  const now = await manifests.head(referrersTag(subject)).catch(() => undefined);
+  if (now && now.digest !== replaces) await manifests.delete(replaces).catch(() => undefined);
 }
 
 /** Add `referrer` to the fallback index of `subject` (created when missing). False when it was there already. */

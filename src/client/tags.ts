@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { RegistryError } from '../errors/errors.js';
 import { headerAll, readCapped } from '../transport/types.js';
 import type { RepoContext } from './context.js';
@@ -32,11 +33,13 @@ export async function* paginate(ctx: RepoContext, first: URL, scopes: string[], 
   let url: URL | undefined = new URL(first.href);
   if (o.pageSize !== undefined) url.searchParams.set('n', String(o.pageSize));
   if (o.last !== undefined) url.searchParams.set('last', o.last);
+  // pages seen, by a hash of their URL: a registry may link pages with very long URLs
   const seen = new Set<string>();
   const listed = new Set<string>();
   while (url) {
-    if (seen.has(url.href)) throw new RegistryError('UNKNOWN', `${what}: pagination loops at ${url.pathname}${url.search}`);
-    seen.add(url.href);
+    const key = createHash('sha256').update(url.href).digest('base64');
+    if (seen.has(key)) throw new RegistryError('UNKNOWN', `${what}: pagination loops at ${url.pathname}${url.search}`);
+    seen.add(key);
     const res = await ctx.send({ method: 'GET', url, headers: { accept: 'application/json' }, scopes, signal: o.signal });
     if (res.status !== 200) throw await responseError(res, what, 'NAME_UNKNOWN');
     const body = await readCapped(res.body, MAX_PAGE_BYTES);
@@ -48,10 +51,10 @@ export async function* paginate(ctx: RepoContext, first: URL, scopes: string[], 
       throw new RegistryError('UNKNOWN', `${what}: registry sent invalid JSON`);
     }
     const fresh = pick(parsed).filter((e) => !listed.has(e) && listed.add(e));
-    const max = o.maxEntries ?? MAX_LISTED;
-    if (listed.size > max) throw new RegistryError('UNKNOWN', `${what}: more than ${max} entries and the registry still links to more pages; stopped`);
-    if (fresh.length) yield fresh;
     const next = nextLink(headerAll(res, 'link'), url);
+    const max = o.maxEntries ?? MAX_LISTED;
+    if (listed.size > max && next) throw new RegistryError('UNKNOWN', `${what}: more than ${max} entries and the registry still links to more pages; stopped`);
+    if (fresh.length) yield fresh;
     if (next && !fresh.length) throw new RegistryError('UNKNOWN', `${what}: the registry links to another page but sent nothing new (pagination loops at ${url.pathname}${url.search}); the list may be incomplete`);
     url = next;
   }

@@ -113,6 +113,8 @@ async function refusal(src: ReadOnlyTarget, r: Descriptor, subject: Digest, sign
   } catch (e) {
     if (e instanceof RegistryError && ['MANIFEST_UNKNOWN', 'BLOB_UNKNOWN', 'NAME_UNKNOWN'].includes(e.code)) return 'listed, but no longer at the source';
     if (e instanceof DistError && e.code === 'MANIFEST_INVALID') return `not a valid manifest: ${e.message}`;
+    // listed with a size its bytes do not have (a hand-made or stale fallback entry)
+    if (e instanceof DistError && (e.code === 'SIZE_MISMATCH' || e.code === 'MANIFEST_TOO_BIG')) return `listed wrongly: ${e.message}`;
     throw new CopyError('source', `referrer ${r.digest}: ${(e as Error).message}`, { cause: e });
   }
   const of = subjectOf(parsed)?.digest;

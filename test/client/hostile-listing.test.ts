@@ -89,4 +89,11 @@ describe('a registry that invents new tags on every page', () => {
     expect(got).toBe(1000);
     expect(n).toBe(11);
   });
+
+  it('a last page that crosses the bound without linking further is listed whole', async () => {
+    const host = await registry({ '/v2/r/tags/list': page({ tags: Array.from({ length: 1500 }, (_, i) => `t${i}`) }) });
+    const { RemoteRepository } = await import('../../src/client/repository.js');
+    const tags = await new RemoteRepository(host, 'r', { journal: false }).tags({ maxEntries: 1000 });
+    expect(tags).toHaveLength(1500);
+  });
 });

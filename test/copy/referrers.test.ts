@@ -136,15 +136,16 @@ describe('referrers: attach, list, carry', () => {
     const tag = `sha256-${subject.digest.slice(7)}`;
     const index = JSON.parse((await repo.fetchManifest(tag)).bytes.toString('utf8'));
     const layer = JSON.parse((await repo.fetchManifest(subject.digest)).bytes.toString('utf8')).layers[0];
-    index.manifests.push({ ...unrelated, artifactType: 'x/y' }, { ...layer, artifactType: 'x/y' }, { ...gone.artifact });
+    const misSized = await attach(`${plain.host}/r/wrong:other`, { ...opts, artifactType: 'text/x-sized', now: fixed });
+    index.manifests.push({ ...unrelated, artifactType: 'x/y' }, { ...layer, artifactType: 'x/y' }, { ...gone.artifact }, { ...misSized.artifact, size: misSized.artifact.size + 7 });
     await repo.manifests.put(tag, Buffer.from(JSON.stringify(index)), MediaType.OciIndex);
     // deleted after it was listed: the entry goes stale (its subject is `other`, whose index is the one updated)
     await repo.deleteManifest(gone.artifact.digest);
     const events: CopyEvent[] = [];
     const r = await copy(`${plain.host}/r/wrong:v1`, `${reg.host}/r/wrong-copy:v1`, { ...opts, referrers: true, onEvent: (e) => events.push(e) });
-    expect(r.referrers).toMatchObject({ copied: 1, skipped: 3 });
+    expect(r.referrers).toMatchObject({ copied: 1, skipped: 4 });
     const skipped = events.filter((e) => e.type === 'referrer-skipped') as Array<{ digest: string; reason: string }>;
-    expect(skipped.map((e) => [e.digest, e.reason.split(' ')[0]])).toEqual([[unrelated.digest, 'its'], [layer.digest, 'not'], [gone.artifact.digest, 'listed,']]);
+    expect(skipped.map((e) => [e.digest, e.reason.split(' ')[0]])).toEqual([[unrelated.digest, 'its'], [layer.digest, 'not'], [gone.artifact.digest, 'listed,'], [misSized.artifact.digest, 'listed']]);
     expect((await referrersOf(`${reg.host}/r/wrong-copy:v1`, opts)).referrers.map((d) => d.digest)).toEqual([good.artifact.digest]);
   });
 
