@@ -34,14 +34,49 @@ export async function readSecret(prompt?: string): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
 }
 
-/** Ask for one line on a terminal (echoed), as `docker login` asks for the user name; undefined without a TTY. */
+/**
+ * Ask for one line on a terminal (echoed), as `docker login` asks for the user name; undefined
+ * unless both stdin and stderr are terminals. Read by hand, not with readline: what was typed (or
+ * pasted) after the newline is handed back to stdin for the password prompt, not swallowed.
+ */
 export async function promptLine(prompt: string): Promise<string | undefined> {
-  if (!process.stdin.isTTY) return undefined;
-  const { createInterface } = await import('node:readline/promises');
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  try {
-    return (await rl.question(prompt)).trim();
-  } finally {
-    rl.close();
-  }
+  const stdin = process.stdin;
+  if (!stdin.isTTY || !process.stderr.isTTY) return undefined;
+  process.stderr.write(prompt);
+  stdin.setRawMode(true);
+  stdin.resume();
+  return new Promise((resolve, reject) => {
+    let s = '';
+    const cleanup = (): void => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write('\n');
+    };
+    const onData = (d: Buffer): void => {
+      const text = d.toString('utf8');
+      for (let i = 0; i < text.length; i++) {
+        const ch = text[i]!;
+        if (ch === '\r' || ch === '\n') {
+          let rest = text.slice(i + 1);
+          if (ch === '\r' && rest.startsWith('\n')) rest = rest.slice(1);
+          cleanup();
+          if (rest) stdin.unshift(Buffer.from(rest, 'utf8'));
+          return resolve(s.trim());
+        }
+        if (ch === '\u0003') {
+          cleanup();
+          return reject(new Error('interrupted'));
+        }
+        if (ch === '\u007f') {
+          if (s) process.stderr.write('\b \b');
+          s = s.slice(0, -1);
+          continue;
+        }
+        s += ch;
+        process.stderr.write(ch);
+      }
+    };
+    stdin.on('data', onData);
+  });
 }

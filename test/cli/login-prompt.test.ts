@@ -7,7 +7,7 @@ import { tempDir } from '../helpers/temp.js';
 import { buildOnce, PKG } from './helpers.js';
 
 /** `dist ARGS` on a pseudo-terminal (util-linux `script`), typing `input`; the terminal's transcript and the status. */
-function onTerminal(args: string[], input: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; screen: string }> {
+function onTerminal(args: string[], input: string, env: NodeJS.ProcessEnv, allAtOnce = false): Promise<{ code: number | null; screen: string }> {
   const cmd = [process.execPath, join(PKG, 'bin/dist.js'), ...args].map((a) => `'${a}'`).join(' ');
   return new Promise((res, rej) => {
     const p = spawn('script', ['-qec', cmd, '/dev/null'], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -25,6 +25,14 @@ function onTerminal(args: string[], input: string, env: NodeJS.ProcessEnv): Prom
     };
     let typed = 0;
     p.stdout.on('data', () => {
+      // pasted: everything at the first prompt
+      if (allAtOnce) {
+        if (lines.length && /Username: /.test(screen)) {
+          p.stdin.write(input);
+          lines.length = 0;
+        }
+        return;
+      }
       const prompts = (screen.match(/Username: |Password: /g) ?? []).length;
       while (typed < prompts) {
         typed++;
@@ -52,5 +60,13 @@ describe('dist login on a terminal', () => {
     expect(r.screen).toContain('Login succeeded');
     const cfg = JSON.parse(await readFile(join(docker, 'config.json'), 'utf8'));
     expect(Buffer.from(cfg.auths[g.gate.host].auth, 'base64').toString()).toBe('ci:pw-123');
+  });
+
+  it('a name and password pasted together at the first prompt: the password is not echoed and not asked again', async () => {
+    const docker = tempDir('dist-login-tty-');
+    const r = await onTerminal(['login', g.gate.host], 'ci\npw-123\n', { DOCKER_CONFIG: docker, DIST_STATE_DIR: join(docker, 'state') }, true);
+    expect(r.code, r.screen).toBe(0);
+    expect(r.screen).not.toContain('pw-123');
+    expect(r.screen).toContain('Login succeeded');
   });
 });
