@@ -15,6 +15,9 @@ function onTerminal(args: string[], input: string, env: NodeJS.ProcessEnv, allAt
     p.stdout.on('data', (d: Buffer) => (screen += d.toString()));
     p.stderr.on('data', (d: Buffer) => (screen += d.toString()));
     p.on('error', rej);
+    // a prompt that never comes must not leave `script` and dist behind (SIGHUP ends dist with the pty)
+    const guard = setTimeout(() => p.kill('SIGKILL'), 20_000);
+    p.on('close', () => clearTimeout(guard));
     // without the cursor moves readline draws with
     p.on('close', (code) => res({ code, screen: screen.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '') }));
     // type one line at a time, each once its prompt is up
