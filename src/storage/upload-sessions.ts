@@ -127,6 +127,7 @@ export class UploadSessions {
     const input = new AbortableBody(body);
     this.writing.set(id, input);
     let received = 0;
+    let refused = false;
     try {
       for await (const chunk of input) {
         received += chunk.length;
@@ -138,10 +139,15 @@ export class UploadSessions {
       if (opts.length !== undefined && received !== opts.length) {
         throw new RegistryError('SIZE_INVALID', `chunk of ${received} bytes, its Content-Range says ${opts.length}`);
       }
+    } catch (e) {
+      refused = e instanceof RegistryError && e.code === 'SIZE_INVALID';
+      throw e;
     } finally {
       this.writing.delete(id);
       await writer.close().catch(() => undefined);
-      if (hasher && hasher.size !== writer.size) this.hashers.delete(id);
+      // a refused chunk leaves nothing behind where the driver can cut it off: the client resends it whole
+      const rolledBack = refused && !!this.driver.truncate && (await this.driver.truncate(paths.uploadData(name, id), st.size).then(() => true, () => false));
+      if (rolledBack || (hasher && hasher.size !== writer.size)) this.hashers.delete(id);
     }
     return { ...st, size: writer.size };
   }

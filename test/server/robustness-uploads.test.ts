@@ -82,6 +82,41 @@ describe('a PATCH to an upload whose previous PATCH stalled', () => {
   });
 });
 
+describe('a chunk sent with chunked transfer encoding that disagrees with its Content-Range', () => {
+  /** PATCH `body` as a chunked request (no Content-Length), claiming `range`; over 90 bytes, in two writes 50 ms apart. */
+  function chunkedPatch(path: string, range: string, body: Buffer): Promise<IncomingMessage> {
+    const u = new URL(reg.url);
+    return new Promise((resolve, reject) => {
+      const req = request({ host: u.hostname, port: u.port, method: 'PATCH', path, headers: { 'Content-Range': range, 'Content-Type': 'application/octet-stream', 'Transfer-Encoding': 'chunked' } }, (res) => {
+        res.resume();
+        resolve(res);
+      });
+      req.on('error', reject);
+      if (body.length <= 90) return void req.end(body);
+      // the server writes the first part before it can know the whole is too long
+      req.write(body.subarray(0, 90));
+      setTimeout(() => req.end(body.subarray(90)), 50);
+    });
+  }
+
+  for (const [what, sent] of [['shorter', 10], ['longer', 150]] as const) {
+    it(`${what}: 400 SIZE_INVALID and none of its bytes stay; the chunk sent again whole is taken`, async () => {
+      const loc = (await raw(reg.url, 'POST', `/v2/robust/chunk-${what}/blobs/uploads/`)).header('location')!;
+      const head = randomBytes(50);
+      expect((await chunkedPatch(loc, '0-49', head)).statusCode).toBe(202);
+      const bad = await chunkedPatch(loc, '50-149', randomBytes(sent));
+      expect(bad.statusCode).toBe(400);
+      expect((await raw(reg.url, 'GET', loc)).header('range')).toBe('0-49');
+      const tail = randomBytes(100);
+      expect((await chunkedPatch(loc, '50-149', tail)).statusCode).toBe(202);
+      const all = Buffer.concat([head, tail]);
+      const digest = `sha256:${(await import('node:crypto')).createHash('sha256').update(all).digest('hex')}`;
+      expect((await raw(reg.url, 'PUT', `${loc}${loc.includes('?') ? '&' : '?'}digest=${digest}`)).status).toBe(201);
+      expect(await checkInvariants(reg.dir)).toEqual([]);
+    });
+  }
+});
+
 describe('cancelling an upload while a PATCH to it stalls', () => {
   it('DELETE answers 204 at once (it waited for the stalled client), the PATCH gets 404, nothing is left', async () => {
     const loc = (await raw(reg.url, 'POST', '/v2/robust/cancel/blobs/uploads/')).header('location')!;

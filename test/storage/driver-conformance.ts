@@ -15,6 +15,21 @@ export function driverConformance(name: string, make: () => Promise<StorageDrive
       expect((await d.stat('/a/b/c')).size).toBe(3);
     });
 
+    it('truncate, where the driver has it, cuts an object back and keeps appending from there', async () => {
+      const d = await make();
+      if (!d.truncate) return void expect(d.truncate).toBeUndefined();
+      await d.putContent('/t/obj', Buffer.from('0123456789'));
+      await d.truncate('/t/obj', 4);
+      expect((await d.getContent('/t/obj')).toString()).toBe('0123');
+      expect((await d.stat('/t/obj')).size).toBe(4);
+      const w = await d.writer('/t/obj', { append: true });
+      await w.write(Buffer.from('xy'));
+      await w.commit();
+      await w.close();
+      expect((await d.getContent('/t/obj')).toString()).toBe('0123xy');
+      await expect(d.truncate('/t/missing', 0)).rejects.toBeInstanceOf(PathNotFoundError);
+    });
+
     it('missing paths raise PathNotFoundError everywhere', async () => {
       const d = await make();
       await expect(d.getContent('/nope/x')).rejects.toBeInstanceOf(PathNotFoundError);

@@ -24,6 +24,11 @@ export interface StorageDriver {
   delete(path: string): Promise<void>;
   /** A URL a client may fetch the object from directly, when the driver supports it. */
   redirectURL?(path: string, method: 'GET' | 'HEAD'): Promise<string | undefined>;
+  /**
+   * Cut an object back to its first `size` bytes (an upload rolls back a chunk it refused). Optional:
+   * where a driver cannot (S3 multipart parts), the bytes stay and the upload's status reports them.
+   */
+  truncate?(path: string, size: number): Promise<void>;
 }
 
 export interface FileInfo {

@@ -109,6 +109,15 @@ export class FilesystemDriver implements StorageDriver {
     }
   }
 
+  async truncate(path: string, size: number): Promise<void> {
+    try {
+      await fsp.truncate(this.full(path), size);
+    } catch (e) {
+      if (isENOENT(e)) throw new PathNotFoundError(path);
+      throw e;
+    }
+  }
+
   async move(from: string, to: string): Promise<void> {
     const src = this.full(from);
     const dst = this.full(to);

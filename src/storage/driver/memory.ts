@@ -23,6 +23,13 @@ export class MemoryDriver implements StorageDriver {
     return e.chunks[0] ?? Buffer.alloc(0);
   }
 
+  async truncate(path: string, size: number): Promise<void> {
+    const e = this.entry(path);
+    e.chunks = [Buffer.from(this.flat(e).subarray(0, size))];
+    e.size = Math.min(e.size, size);
+    e.modTime = new Date();
+  }
+
   async getContent(path: string): Promise<Buffer> {
     return Buffer.from(this.flat(this.entry(path)));
   }
