@@ -59,4 +59,13 @@ describe('messages a user reads when something is off', () => {
     t.apply({ type: 'blob-start', digest: 'sha256:2' as never, size: 1000, mediaType: 'x' });
     expect(t.line('pulled')).toMatch(/113 B of 1000 B/);
   });
+
+  it('copy takes --all-platforms as pull does (its default), and refuses it with --platform', async () => {
+    const both = await dist(['copy', '--platform', 'linux/amd64', '--all-platforms', `${reg.host}/a/b:v1`, `${reg.host}/a/c:v1`]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--platform and --all-platforms exclude each other/);
+    const alone = await dist(['copy', '--all-platforms', `${reg.host}/a/b:v1`, `${reg.host}/a/c:v1`]);
+    expect(alone.stderr).not.toMatch(/unknown option/);
+    expect(alone.code).toBe(3); // a/b:v1 does not exist: the option itself was accepted
+  });
 });
