@@ -1,7 +1,8 @@
 // What a Node client could reach on this machine: the blobs of one image fetched in parallel into
-// files, hashed while they arrive, four ways: raw sockets (no HTTP library; the response head is
-// parsed by hand) or undici (dist's own dispatcher and file sink), each on the main thread or
-// split across two worker threads. No dist command around it: no CLI, no layout, no retries.
+// files, hashed while they arrive, six ways: raw sockets (no HTTP library; the response head is
+// parsed by hand), node:http (Node's own client, native parser) or undici (dist's own dispatcher and
+// file sink), each on the main thread or split across two worker threads. No dist command around it:
+// no CLI, no layout, no retries.
 //
 //   npm run build && node bench/ceiling.mjs HOST:PORT REPO[:TAG] [--runs N]
 //
@@ -9,6 +10,7 @@
 // data for, or any `dist serve`). bench/README.md quotes its figures to say where 2x skopeo lies.
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import http from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,7 +70,29 @@ async function undiciGet(host, port, path, out) {
   return `sha256:${h.digest('hex')}`;
 }
 
-const fetchAll = (how, host, port, jobs) => Promise.all(jobs.map(([path, out]) => (how === 'raw' ? rawGet : undiciGet)(host, port, path, out)));
+/** The same GET with node:http (keep-alive agent) into dist's FileSink. */
+const nodeAgent = new http.Agent({ keepAlive: true });
+function nodeGet(host, port, path, out) {
+  return new Promise((resolve, reject) => {
+    http.get({ host, port, path, agent: nodeAgent }, async (res) => {
+      if (res.statusCode !== 200) return reject(new Error(`${path}: HTTP ${res.statusCode}`));
+      const { FileSink } = await import('../build/content/layout/file-sink.js');
+      const h = createHash('sha256');
+      const fd = openSync(out, 'w');
+      try {
+        await pipeline(res, new FileSink(fd, (c) => h.update(c)));
+        resolve(`sha256:${h.digest('hex')}`);
+      } catch (e) {
+        reject(e);
+      } finally {
+        closeSync(fd);
+      }
+    }).on('error', reject);
+  });
+}
+
+const GET = { raw: rawGet, node: nodeGet, undici: undiciGet };
+const fetchAll = (how, host, port, jobs) => Promise.all(jobs.map(([path, out]) => GET[how](host, port, path, out)));
 
 if (!isMainThread) {
   const { how, host, port, jobs } = workerData;
@@ -116,7 +140,7 @@ async function once(how, threads) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 console.log(`${layers.length} blobs, ${(bytes / 2 ** 20).toFixed(0)} MiB from ${target}/${ref}; median of ${runs}`);
-for (const [how, threads] of [['raw', 1], ['raw', 2], ['undici', 1], ['undici', 2]]) {
+for (const [how, threads] of [['raw', 1], ['raw', 2], ['node', 1], ['node', 2], ['undici', 1], ['undici', 2]]) {
   const r = [];
   for (let i = 0; i < runs; i++) r.push(await once(how, threads));
   const s = median(r.map((x) => x.s));
