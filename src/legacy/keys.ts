@@ -31,9 +31,21 @@ export function generateKey(opts: GenerateOptions = {}): KeyObject {
   return generateKeyPairSync('ec', { namedCurve: opts.curve ?? 'P-256' }).privateKey;
 }
 
+/**
+ * Go's crypto/rsa (which libtrust verifies with) refuses a public exponent above 2^31-1; a huge one
+ * also makes every verification a full modular exponentiation (CPU), so it is refused here too.
+ */
+function checkRsaExponent(key: KeyObject): void {
+  const e = key.asymmetricKeyDetails?.publicExponent;
+  if (e !== undefined && (e < 3n || e > 0x7fffffffn)) throw new KeyError('RSA public exponent out of range (want 3 to 2^31-1)');
+}
+
 /** The algorithm libtrust uses to sign with this key: the curve fixes ES*, RSA signs RS256. */
 export function signingAlgorithm(key: KeyObject): SigningAlgorithm {
-  if (key.asymmetricKeyType === 'rsa') return 'RS256';
+  if (key.asymmetricKeyType === 'rsa') {
+    checkRsaExponent(key);
+    return 'RS256';
+  }
   if (key.asymmetricKeyType === 'ec') {
     const c = CURVES[key.asymmetricKeyDetails?.namedCurve ?? ''];
     if (c) return c.alg;
@@ -43,8 +55,7 @@ export function signingAlgorithm(key: KeyObject): SigningAlgorithm {
 
 /** Algorithms a key may verify: an EC key exactly its curve's, an RSA key RS256/384/512. */
 export function acceptsAlgorithm(key: KeyObject, alg: string): boolean {
-  if (key.asymmetricKeyType === 'rsa') return alg === 'RS256' || alg === 'RS384' || alg === 'RS512';
-  return signingAlgorithm(key) === alg;
+  return signingAlgorithm(key) === alg || (key.asymmetricKeyType === 'rsa' && (alg === 'RS384' || alg === 'RS512'));
 }
 
 function sortedJwk(jwk: JsonWebKey, kid: string, fields: string[]): Record<string, string> {
