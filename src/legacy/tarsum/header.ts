@@ -145,7 +145,10 @@ export function mergePax(h: RawHeader, pax: Map<string, string>): void {
     else if (k === 'gname') h.gname = v;
     else if (k === 'uid') h.uid = int(k, v);
     else if (k === 'gid') h.gid = int(k, v);
-    else if (k === 'size') h.size = int(k, v);
+    else if (k === 'size') {
+      h.size = int(k, v);
+      if (h.size < 0) throw new TarError(`invalid PAX size "${v.slice(0, 40)}"`);
+    }
     else if (k === 'mtime') h.mtime = Math.floor(Number(v));
     else if (k.startsWith('SCHILY.xattr.')) h.xattrs.set(k.slice('SCHILY.xattr.'.length), v);
   }

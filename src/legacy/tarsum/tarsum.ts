@@ -44,6 +44,8 @@ export class TarSum {
   private entryName = '';
   private readonly sums: FileSum[] = [];
   private pad = 0;
+  /** Metadata bytes read since the last entry. */
+  private metaBytes = 0;
 
   constructor(opts: TarsumOptions = {}) {
     this.version = opts.version ?? 'v1';
@@ -99,7 +101,9 @@ export class TarSum {
     const h = parseHeader(block, this.compat === 2018);
     const special = h.typeflag === T_PAX || h.typeflag === T_LONGNAME || h.typeflag === T_LONGLINK || (h.typeflag === T_GLOBAL && this.compat === 2018);
     if (special) {
-      if (h.size > MAX_META) throw new TarError('tar metadata entry larger than 1 MiB');
+      // per entry, not per header: consecutive PAX/long-name headers are merged, so their total is capped
+      this.metaBytes += h.size;
+      if (this.metaBytes > MAX_META) throw new TarError('tar metadata (PAX, long names) larger than 1 MiB for one entry');
       this.pad = padOf(h.size);
       this.state = { kind: 'meta', header: h, left: h.size, chunks: [] };
       if (h.size === 0) this.onDone(this.state);
@@ -120,6 +124,7 @@ export class TarSum {
   }
 
   private startEntry(h: RawHeader): void {
+    this.metaBytes = 0;
     this.entry = createHash(this.hash).update(headerString(h, this.version, this.compat), 'latin1');
     this.entryName = normalisedName(h.name);
     const body = (this.compat === 2018 && HEADER_ONLY.has(h.typeflag)) ? 0 : h.size;
@@ -147,6 +152,7 @@ export class TarSum {
 
   /** Go ≥1.10 returns a PAX global header as an entry with only name, typeflag and xattrs set. */
   private globalEntry(h: RawHeader, records: Map<string, string>): void {
+    this.metaBytes = 0;
     const g: RawHeader = { ...h, mode: 0, uid: 0, gid: 0, size: 0, mtime: 0, linkname: '', uname: '', gname: '', devmajor: 0, devminor: 0, xattrs: new Map() };
     if (g.prefix && (g.format === 'ustar' || g.format === 'star')) g.name = `${g.prefix}/${g.name}`;
     mergePax(g, new Map([...records].filter(([k]) => k.startsWith('SCHILY.xattr.'))));
