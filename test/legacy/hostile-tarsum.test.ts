@@ -1,6 +1,8 @@
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { TarError } from '../../src/legacy/tarsum/header.js';
-import { TarSum } from '../../src/legacy/tarsum/tarsum.js';
+import { tarsumOf } from '../../src/legacy/tarsum/stream.js';
+import { MAX_ENTRIES, MAX_NAME_BYTES, TarSum } from '../../src/legacy/tarsum/tarsum.js';
 import { tarEntry, tarOf } from './tar-writer.js';
 
 function sumOf(tar: Buffer): string {
@@ -28,5 +30,30 @@ describe('TarSum refuses hostile archives', () => {
     expect(() => sumOf(pile)).toThrow(/metadata/);
     // 1 MiB per entry is still fine
     expect(sumOf(Buffer.concat([paxOnly('a', 600_000), tarEntry({ name: 'f' }), paxOnly('b', 600_000), tarOf([{ name: 'g' }])]))).toMatch(/^tarsum/);
+  });
+});
+
+describe('TarSum bounds what it holds until the end (every entry name and sum, to sort them)', () => {
+  const entries = (n: number, name = (i: number) => `f${i}`): Buffer => tarOf(Array.from({ length: n }, (_, i) => ({ name: name(i) })));
+
+  it('defaults: 2^20 entries, 64 MiB of names (a gzip bomb of empty entries or long names cannot exhaust the heap)', () => {
+    expect(MAX_ENTRIES).toBe(1 << 20);
+    expect(MAX_NAME_BYTES).toBe(64 * 1024 * 1024);
+  });
+
+  it('more entries than maxEntries is a TarError, exactly maxEntries is fine', () => {
+    const at = (tar: Buffer, maxEntries: number): string => {
+      const ts = new TarSum({ maxEntries });
+      ts.update(tar);
+      return ts.digest();
+    };
+    expect(at(entries(5), 5)).toMatch(/^tarsum/);
+    expect(() => at(entries(6), 5)).toThrow(/more than 5 entries/);
+  });
+
+  it('names longer in total than maxNameBytes is a TarError (through the stream too)', async () => {
+    const tar = entries(4, (i) => `${'n'.repeat(90)}${i}`);
+    await expect(tarsumOf(Readable.from([tar]), { maxNameBytes: 300 })).rejects.toThrow(/names exceed 300 bytes/);
+    expect(await tarsumOf(Readable.from([tar]), { maxNameBytes: 400 })).toMatch(/^tarsum/);
   });
 });

@@ -9,7 +9,19 @@ export interface TarsumOptions {
   extra?: Uint8Array;
   /** Era of expected values; default 2015 (what the V2.0 registry and docker 1.6 computed). */
   compat?: TarsumCompat;
+  /** At most this many entries (each one's name and sum is held until the end, to sort). Default 2^20. */
+  maxEntries?: number;
+  /** At most this many bytes of entry names in total. Default 64 MiB. */
+  maxNameBytes?: number;
 }
+
+/**
+ * Every entry's name and sum is held until the end (the sums are sorted by name, as Go's tarsum
+ * does): without a bound, a few MiB of gzipped empty entries or 1 MiB long names inflate to GiBs of
+ * heap (1M entries cost ~160 MiB). Real layers have up to a few hundred thousand files.
+ */
+export const MAX_ENTRIES = 1 << 20;
+export const MAX_NAME_BYTES = 64 * 1024 * 1024;
 
 const MAX_META = 1024 * 1024;
 const HEADER_ONLY = new Set([0x31, 0x32, 0x33, 0x34, 0x35, 0x36]);
@@ -46,12 +58,17 @@ export class TarSum {
   private pad = 0;
   /** Metadata bytes read since the last entry. */
   private metaBytes = 0;
+  private nameBytes = 0;
+  private readonly maxEntries: number;
+  private readonly maxNameBytes: number;
 
   constructor(opts: TarsumOptions = {}) {
     this.version = opts.version ?? 'v1';
     this.hash = opts.hash ?? 'sha256';
     this.compat = opts.compat ?? 2015;
     this.extra = opts.extra;
+    this.maxEntries = opts.maxEntries ?? MAX_ENTRIES;
+    this.maxNameBytes = opts.maxNameBytes ?? MAX_NAME_BYTES;
   }
 
   get entries(): number {
@@ -137,7 +154,7 @@ export class TarSum {
     const pad = this.pad;
     this.pad = 0;
     if (st.kind === 'body') {
-      this.sums.push({ name: this.entryName, sum: this.entry!.digest('hex'), pos: this.sums.length });
+      this.keep(this.entryName, this.entry!.digest('hex'));
       this.entry = undefined;
     } else if (st.kind === 'meta') {
       const data = Buffer.concat(st.chunks);
@@ -157,7 +174,14 @@ export class TarSum {
     if (g.prefix && (g.format === 'ustar' || g.format === 'star')) g.name = `${g.prefix}/${g.name}`;
     mergePax(g, new Map([...records].filter(([k]) => k.startsWith('SCHILY.xattr.'))));
     const sum = createHash(this.hash).update(headerString(g, this.version, this.compat), 'latin1').digest('hex');
-    this.sums.push({ name: normalisedName(g.name), sum, pos: this.sums.length });
+    this.keep(normalisedName(g.name), sum);
+  }
+
+  private keep(name: string, sum: string): void {
+    this.nameBytes += name.length;
+    if (this.sums.length >= this.maxEntries) throw new TarError(`tar archive has more than ${this.maxEntries} entries`);
+    if (this.nameBytes > this.maxNameBytes) throw new TarError(`tar entry names exceed ${this.maxNameBytes} bytes in total`);
+    this.sums.push({ name, sum, pos: this.sums.length });
   }
 }
 
