@@ -23,12 +23,26 @@ export interface FetchedLayer {
 
 interface V1 { created?: string; author?: string; comment?: string; throwaway?: boolean; container_config?: { Cmd?: string[] | null } }
 
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+const isStringOrAbsent = (v: unknown): boolean => v === undefined || v === null || typeof v === 'string';
+
+/** The fields read here, with the types Go's decoder (containers/image) requires of them. */
 function parseV1(m: Schema1Manifest, i: number): V1 {
+  const bad = (why: string): RegistryError => new RegistryError('MANIFEST_INVALID', `history[${i}].v1Compatibility ${why}`);
+  let v: unknown;
   try {
-    return JSON.parse(m.history[i]!.v1Compatibility) as V1;
+    v = JSON.parse(m.history[i]!.v1Compatibility);
   } catch {
-    throw new RegistryError('MANIFEST_INVALID', `history[${i}].v1Compatibility is not valid JSON`);
+    throw bad('is not valid JSON');
   }
+  if (!isObject(v)) throw bad('is not a JSON object');
+  for (const k of ['created', 'author', 'comment']) if (!isStringOrAbsent(v[k])) throw bad(`"${k}" is not a string`);
+  if (v.throwaway !== undefined && v.throwaway !== null && typeof v.throwaway !== 'boolean') throw bad('"throwaway" is not a boolean');
+  const cc = v.container_config;
+  if (cc !== undefined && cc !== null && !isObject(cc)) throw bad('"container_config" is not an object');
+  const cmd = cc?.Cmd;
+  if (cmd !== undefined && cmd !== null && !(Array.isArray(cmd) && cmd.every((c) => typeof c === 'string'))) throw bad('"container_config.Cmd" is not an array of strings');
+  return v as V1;
 }
 
 /** The layers to fetch, base first: every fsLayer except throwaway (empty-history) ones. */
