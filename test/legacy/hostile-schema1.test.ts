@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Digest } from '../../src/digest/digest.js';
 import { RegistryError } from '../../src/errors/errors.js';
 import type { Schema1Manifest } from '../../src/legacy/schema1.js';
 import { schema1Layers, schema1ToOci } from '../../src/legacy/to-oci.js';
@@ -21,7 +22,7 @@ function invalid(f: () => unknown): string {
 }
 
 describe('schema 1 → OCI refuses v1Compatibility of the wrong shape (MANIFEST_INVALID, not a TypeError)', () => {
-  const layer = [{ digest: LAYER as `sha256:${string}`, size: 1, diffId: `sha256:${'b'.repeat(64)}` as `sha256:${string}` }];
+  const layer = [{ digest: LAYER as Digest, size: 1, diffId: `sha256:${'b'.repeat(64)}` as Digest }];
   for (const [what, v1] of [
     ['null', 'null'],
     ['a number', '5'],
