@@ -1,14 +1,24 @@
 import type { KeyObject } from 'node:crypto';
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KeyError, parseKeys, parsePrivateKey, privateJwk } from './keys.js';
 
 const MAX_KEY_FILE = 1024 * 1024;
 
+/**
+ * Read at most 1 MiB: the size is counted while reading, not taken from stat, which says 0 for a
+ * FIFO, /dev/zero or a /proc file (readFile would then grow to 2 GiB before failing).
+ */
 async function readCapped(path: string): Promise<string> {
-  const st = await stat(path);
-  if (st.size > MAX_KEY_FILE) throw new KeyError(`${path}: key file larger than 1 MiB`);
-  return readFile(path, 'utf8');
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of createReadStream(path, { highWaterMark: 64 * 1024 })) {
+    n += (c as Buffer).length;
+    if (n > MAX_KEY_FILE) throw new KeyError(`${path}: key file larger than 1 MiB`);
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Read a private key file (libtrust JWK or PEM). */
