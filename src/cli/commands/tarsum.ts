@@ -19,6 +19,8 @@ export function routeTarsumVersion(argv: string[]): string[] {
   return argv.map((a, j) => (j > i && (a === '--version' || a.startsWith('--version=')) ? a.replace('--version', '--tarsum-version') : a));
 }
 
+const EXTRA_CAP = 4 * 1024 * 1024;
+
 /** `dist tarsum FILE|-`: the TarSum of a plain or gzip tar, in one streaming pass. */
 export function register(program: Command): void {
   program
@@ -33,12 +35,22 @@ export function register(program: Command): void {
     .action(async (file: string, flags: TarsumFlags, cmd: Command) => {
       const { tarsumStream, parseTarsumDigest } = await import('../../legacy/api.js');
       const { createReadStream } = await import('node:fs');
-      const { readFile } = await import('node:fs/promises');
       const { pipeline } = await import('node:stream/promises');
       const { UsageError, DigestMismatchError } = await import('../../errors/errors.js');
       const want = flags.expect === undefined ? undefined : parseTarsumDigest(flags.expect);
       if (flags.expect !== undefined && !want) throw new UsageError(`--expect: "${flags.expect}" is not a tarsum digest`);
-      const extra = flags.extra ? await readFile(flags.extra) : undefined;
+      // the extra bytes are held in memory (docker v1 hashed the image JSON, a few KiB): cap them as metadata
+      let extra: Buffer | undefined;
+      if (flags.extra) {
+        const chunks: Buffer[] = [];
+        let n = 0;
+        for await (const c of createReadStream(flags.extra)) {
+          n += (c as Buffer).length;
+          if (n > EXTRA_CAP) throw new UsageError(`--extra ${flags.extra}: larger than ${EXTRA_CAP} bytes`);
+          chunks.push(c as Buffer);
+        }
+        extra = Buffer.concat(chunks);
+      }
       const ts = tarsumStream({ version: want?.version ?? flags.tarsumVersion, hash: want?.hash ?? flags.hash, extra, compat: Number(flags.compat) as 2015 | 2018 });
       let bytes = 0;
       const input = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
