@@ -57,3 +57,21 @@ describe('TarSum bounds what it holds until the end (every entry name and sum, t
     expect(await tarsumOf(Readable.from([tar]), { maxNameBytes: 400 })).toMatch(/^tarsum/);
   });
 });
+
+describe('PAX numbers are parsed as Go parses them (anything else is an invalid header)', () => {
+  const sum = (pax: Record<string, string>): string => sumOf(tarOf([{ name: 'f', pax }]));
+  for (const [k, v] of [['uid', '1.5'], ['gid', ''], ['size', '0x10'], ['uid', '1e3'], ['mtime', 'abc'], ['mtime', '1e400'], ['mtime', ''], ['size', ' 1']]) {
+    it(`${k}=${JSON.stringify(v)} is refused`, () => {
+      expect(() => sum({ [k]: v })).toThrow(TarError);
+    });
+  }
+
+  it('valid forms give the same sums as the plain header fields would', () => {
+    expect(sum({ uid: '+7', gid: '8' })).toBe(sumOf(tarOf([{ name: 'f', uid: 7, gid: 8 }])));
+    expect(sum({ mtime: '1700000000.999999999' })).toBe(sumOf(tarOf([{ name: 'f', mtime: 1700000000 }])));
+  });
+
+  it('an invalid value is quoted at most 40 characters long in the error', () => {
+    expect(() => sum({ uid: 'x'.repeat(100_000) })).toThrow(/^invalid PAX uid "x{40}"$/);
+  });
+});

@@ -133,10 +133,20 @@ export function parsePax(data: Buffer): Map<string, string> {
 
 /** Apply PAX records to a header (Go `mergePAX`). */
 export function mergePax(h: RawHeader, pax: Map<string, string>): void {
+  // Go's strconv.ParseInt (uid, gid, size) and parsePAXTime (mtime): anything else is ErrHeader
+  const bad = (k: string, v: string): TarError => new TarError(`invalid PAX ${k} "${v.slice(0, 40)}"`);
   const int = (k: string, v: string): number => {
-    const n = Number(v.split('.')[0]);
-    if (!Number.isSafeInteger(n)) throw new TarError(`invalid PAX ${k} "${v}"`);
+    const n = /^[+-]?\d+$/.test(v) ? Number(v) : NaN;
+    if (!Number.isSafeInteger(n)) throw bad(k, v);
     return n;
+  };
+  const time = (k: string, v: string): number => {
+    const m = /^([+-]?\d+)(?:\.(\d*))?$/.exec(v);
+    if (!m) throw bad(k, v);
+    const secs = Number(m[1]);
+    if (!Number.isSafeInteger(secs)) throw bad(k, v);
+    // seconds, rounded down (a negative time with a fraction is one second earlier), as Go's Unix()
+    return m[1]!.startsWith('-') && /[1-9]/.test(m[2] ?? '') ? secs - 1 : secs;
   };
   for (const [k, v] of pax) {
     if (k === 'path') h.name = v;
@@ -147,9 +157,9 @@ export function mergePax(h: RawHeader, pax: Map<string, string>): void {
     else if (k === 'gid') h.gid = int(k, v);
     else if (k === 'size') {
       h.size = int(k, v);
-      if (h.size < 0) throw new TarError(`invalid PAX size "${v.slice(0, 40)}"`);
+      if (h.size < 0) throw bad(k, v);
     }
-    else if (k === 'mtime') h.mtime = Math.floor(Number(v));
+    else if (k === 'mtime') h.mtime = time(k, v);
     else if (k.startsWith('SCHILY.xattr.')) h.xattrs.set(k.slice('SCHILY.xattr.'.length), v);
   }
 }
