@@ -13,8 +13,16 @@ function valid(cert: X509Certificate, now: Date): boolean {
   return new Date(cert.validFrom) <= now && now <= new Date(cert.validTo);
 }
 
-function issues(issuer: X509Certificate, child: X509Certificate): boolean {
-  return child.checkIssued(issuer) && child.verify(issuer.publicKey);
+/** Go's crypto/x509 `maxChainSignatureChecks`: past it, building a chain gives up. */
+export const MAX_SIGNATURE_CHECKS = 100;
+
+function checker(): (issuer: X509Certificate, child: X509Certificate) => boolean {
+  let checks = 0;
+  return (issuer, child) => {
+    if (!child.checkIssued(issuer)) return false;
+    if (++checks > MAX_SIGNATURE_CHECKS) throw new ChainError(`more than ${MAX_SIGNATURE_CHECKS} signature checks while building the chain`);
+    return child.verify(issuer.publicKey);
+  };
 }
 
 /**
@@ -32,6 +40,7 @@ export function verifyChain(x5c: string[], roots: X509Certificate[], now = new D
     }
   });
   const [leaf, ...intermediates] = certs;
+  const issues = checker();
   const chain: X509Certificate[] = [leaf!];
   for (let depth = 0; depth < 10; depth++) {
     const cur = chain[chain.length - 1]!;
