@@ -1,12 +1,12 @@
 import { X509Certificate } from 'node:crypto';
+import { pemBlocks } from './pem.js';
 
 /** Thrown when an `x5c` chain does not lead to a trusted CA. */
 export class ChainError extends Error {}
 
 /** Every certificate in PEM text (a CA bundle). */
 export function certificatesFromPem(text: string): X509Certificate[] {
-  const re = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
-  return [...text.matchAll(re)].map((m) => new X509Certificate(m[0]));
+  return pemBlocks(text, 'CERTIFICATE').map((b) => new X509Certificate(b.text));
 }
 
 function valid(cert: X509Certificate, now: Date): boolean {

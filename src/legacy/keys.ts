@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, X509Certificate, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { DistError } from '../errors/errors.js';
 import { keyIdOf } from './keyid.js';
+import { pemBlocks } from './pem.js';
 
 export type Curve = 'P-256' | 'P-384' | 'P-521';
 export type SigningAlgorithm = 'ES256' | 'ES384' | 'ES512' | 'RS256' | 'RS384' | 'RS512';
@@ -114,18 +115,17 @@ const PEM_TYPES: Record<string, { kind: 'private' | 'public' | 'cert'; type?: 'p
  */
 export function keysFromPem(text: string): KeyObject[] {
   const out: KeyObject[] = [];
-  const re = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
-  for (const m of text.matchAll(re)) {
-    const spec = PEM_TYPES[m[1]!];
+  for (const { label, body } of pemBlocks(text)) {
+    const spec = PEM_TYPES[label];
     if (!spec) continue;
-    const b64 = m[2]!.split(/\r?\n/).filter((l) => !l.includes(':')).join('').replace(/\s/g, '');
+    const b64 = body.split(/\r?\n/).filter((l) => !l.includes(':')).join('').replace(/\s/g, '');
     const der = Buffer.from(b64, 'base64');
     try {
       if (spec.kind === 'cert') out.push(new X509Certificate(der).publicKey);
       else if (spec.kind === 'private') out.push(createPrivateKey({ key: der, format: 'der', type: spec.type as 'pkcs1' | 'pkcs8' | 'sec1' }));
       else out.push(createPublicKey({ key: der, format: 'der', type: spec.type as 'pkcs1' | 'spki' }));
     } catch (err) {
-      throw new KeyError(`invalid PEM ${m[1]} block: ${(err as Error).message}`);
+      throw new KeyError(`invalid PEM ${label} block: ${(err as Error).message}`);
     }
   }
   return out;
