@@ -28,7 +28,13 @@ export interface GenerateOptions {
 
 /** A new private key (EC P-256 by default). */
 export function generateKey(opts: GenerateOptions = {}): KeyObject {
-  if ((opts.type ?? 'ec') === 'rsa') return generateKeyPairSync('rsa', { modulusLength: opts.bits ?? 2048 }).privateKey;
+  if ((opts.type ?? 'ec') === 'rsa') {
+    // libtrust generates 2048, 3072 or 4096 bits; above 8192 Go's TLS refuses the key, and generation
+    // time grows as bits^4 (16384 bits: ~90 s; 100000: hours)
+    const bits = opts.bits ?? 2048;
+    if (!Number.isInteger(bits) || bits < 2048 || bits > 8192) throw new KeyError(`RSA key size ${bits} out of range (2048 to 8192 bits)`);
+    return generateKeyPairSync('rsa', { modulusLength: bits }).privateKey;
+  }
   return generateKeyPairSync('ec', { namedCurve: opts.curve ?? 'P-256' }).privateKey;
 }
 

@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadKeys, loadPrivateKey } from '../../src/legacy/keyfiles.js';
-import { generateKey, privateJwk } from '../../src/legacy/keys.js';
+import { generateKey, KeyError, privateJwk } from '../../src/legacy/keys.js';
 import { tempDir } from '../helpers/temp.js';
 
 /** A FIFO (stat size 0) fed `data` by a writer in this process. */
@@ -27,5 +27,12 @@ describe('key files are capped at 1 MiB by what is read, not by what stat says',
 
   it('a small key through a FIFO still loads', async () => {
     expect(await loadKeys(fifoWith(Buffer.from(jwk)))).toHaveLength(1);
+  });
+});
+
+describe('RSA key generation sizes: 2048 to 8192 bits (libtrust: 2048/3072/4096)', () => {
+  it('too small or too large is a KeyError (usage), at once: no OpenSSL error, no hours of CPU', () => {
+    for (const bits of [511, 1024, 2047, 8193, 100_000, 2048.5]) expect(() => generateKey({ type: 'rsa', bits }), String(bits)).toThrow(KeyError);
+    expect(generateKey({ type: 'rsa', bits: 2048 }).asymmetricKeyDetails?.modulusLength).toBe(2048);
   });
 });
