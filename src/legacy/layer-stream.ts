@@ -27,7 +27,7 @@ export class Schema1LayerStream extends Transform {
   private readonly diff = new Digester('sha256');
   private readonly ts?: TarSum;
   private gunzip?: Gunzip;
-  private first = true;
+  private head: Buffer | undefined = Buffer.alloc(0);
   private failure?: Error;
 
   constructor(private readonly blobSum: string, opts: { compat?: TarsumCompat } = {}) {
@@ -39,8 +39,12 @@ export class Schema1LayerStream extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.raw.update(chunk);
     this.push(chunk);
-    if (this.first) {
-      this.first = false;
+    if (this.head) {
+      // the gzip magic is two bytes: a first chunk of one byte must not decide (chunked responses)
+      this.head = Buffer.concat([this.head, chunk]);
+      if (this.head.length < 2) return cb();
+      chunk = this.head;
+      this.head = undefined;
       if (chunk[0] === 0x1f && chunk[1] === 0x8b) this.startGunzip();
     }
     if (this.gunzip) this.gunzip.write(chunk, () => cb(this.failure));
@@ -48,7 +52,10 @@ export class Schema1LayerStream extends Transform {
   }
 
   override _flush(cb: TransformCallback): void {
-    if (this.gunzip) {
+    const head = this.head;
+    this.head = undefined;
+    if (head?.length) this.plain(head, (err) => (err ? cb(err) : this.finish(cb)));
+    else if (this.gunzip) {
       this.gunzip.once('end', () => this.finish(cb));
       this.gunzip.end();
     } else this.finish(cb);
