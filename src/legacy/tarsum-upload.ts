@@ -7,6 +7,7 @@ import type { RegistryStorage } from '../storage/registry-storage.js';
 import type { AppendOptions } from '../storage/upload-sessions.js';
 import { parseTarsumDigest, type TarsumCompat } from './tarsum/fields.js';
 import { TarSumStream } from './tarsum/stream.js';
+import { PathNotFoundError } from '../storage/driver/driver.js';
 
 /** Pass-through sha256 of what flows. */
 class Sha256Tap extends Transform {
@@ -25,6 +26,10 @@ async function sumUpload(storage: RegistryStorage, name: string, id: string, tar
     await pipeline(await storage.uploads.reader(name, id), tap, ts);
   } catch (err) {
     if (err instanceof RegistryError) throw err;
+    // the upload is gone (never existed, cancelled): not a question of its bytes
+    if (err instanceof PathNotFoundError) throw new RegistryError('BLOB_UPLOAD_UNKNOWN', undefined, { digest: tarsum });
+    // the store failed to read it (EIO, …): the server's trouble, not a client's bad archive
+    if ((err as NodeJS.ErrnoException).syscall !== undefined) throw err;
     throw new RegistryError('DIGEST_INVALID', `upload is not a tar archive, cannot verify ${tarsum}: ${(err as Error).message}`, { digest: tarsum });
   }
   return { sum: ts.sum!, sha256: tap.digester.digest() };
