@@ -7,7 +7,6 @@ import type { TransferOptions, TransferResult } from './api.js';
 import { familiarName, openDestination, openSource, sharedClient, type OpenedDestination, type OpenedSource } from './endpoints.js';
 import type { OnEvent } from './events.js';
 import { copyImage, resolveSource } from './operations.js';
-import { copyReferrers } from './referrers.js';
 
 type Tagged = ReadOnlyTarget & { tags(): Promise<string[]> };
 const listsTags = (t: ReadOnlyTarget): t is Tagged => typeof (t as Partial<Tagged>).tags === 'function';
@@ -53,10 +52,9 @@ async function copyTag(source: string, src: OpenedSource, dst: OpenedDestination
     onEvent({ type: 'tag-skipped', tag, reason: GONE_REASON });
     return undefined;
   }
-  const r = await copyImage(src.target, tag, dst.target, { tag: dstTag, jobs: o.jobs, platform: o.platform, onEvent, signal: o.signal, resolved });
-  const referrers = o.referrers ? await copyReferrers(src.target, dst.target, r.root, { jobs: o.jobs, onEvent, signal: o.signal, sourceRoot: r.source }) : undefined;
+  const r = await copyImage(src.target, tag, dst.target, { tag: dstTag, jobs: o.jobs, platform: o.platform, onEvent, signal: o.signal, resolved, referrers: o.referrers });
   const where = dst.remote ? formatReference({ ...dst.remote, tag, digest: undefined }) : dst.display;
-  return { ...r, sourceReference: `${source}:${tag}`, destination: where, tag: dstTag, ...(dst.format ? { format: dst.format } : {}), ...(referrers ? { referrers } : {}) };
+  return { ...r, sourceReference: `${source}:${tag}`, destination: where, tag: dstTag, ...(dst.format ? { format: dst.format } : {}) };
 }
 
 /**

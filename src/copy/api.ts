@@ -5,7 +5,6 @@ import type { Descriptor, Platform } from '../oci/types.js';
 import { defaultOutput, openDestination, openSource, sharedClient, type OpenedDestination, type OpenedSource } from './endpoints.js';
 import type { OnEvent } from './events.js';
 import { copyImage, resolveSource, type CopyImageResult } from './operations.js';
-import { copyReferrers, type ReferrersCopyResult } from './referrers.js';
 import { hostPlatform } from './select.js';
 
 /** Options shared by pull, push and copy (registry options: auth, TLS, chunk size…). */
@@ -26,8 +25,6 @@ export interface TransferResult extends CopyImageResult {
   destination: string;
   tag: string;
   format?: LocalFormat;
-  /** With `referrers`: what was copied besides the image. */
-  referrers?: ReferrersCopyResult;
   /** The source image when it is not the command's argument (`copy --all-tags`: `REPO:tag`). */
   sourceReference?: string;
 }
@@ -36,11 +33,10 @@ async function run(src: OpenedSource, dst: OpenedDestination, o: TransferOptions
   try {
     if (o.referrers && dst.format === 'docker-archive') throw new UsageError('--referrers: a docker-archive cannot hold referrers; use an OCI layout or OCI archive');
     const r = await copyImage(src.target, src.reference, dst.target, {
-      tag: dst.tag, jobs: o.jobs, platform: o.platform, preferPlatform: o.preferPlatform, onEvent: o.onEvent, signal: o.signal, resolved: o.resolved,
+      tag: dst.tag, jobs: o.jobs, platform: o.platform, preferPlatform: o.preferPlatform, onEvent: o.onEvent, signal: o.signal, resolved: o.resolved, referrers: o.referrers,
     });
-    const referrers = o.referrers ? await copyReferrers(src.target, dst.target, r.root, { jobs: o.jobs, onEvent: o.onEvent, signal: o.signal, sourceRoot: r.source }) : undefined;
     await dst.finish();
-    return { ...r, destination: dst.display, tag: dst.tag, ...(dst.format ? { format: dst.format } : {}), ...(referrers ? { referrers } : {}) };
+    return { ...r, destination: dst.display, tag: dst.tag, ...(dst.format ? { format: dst.format } : {}) };
   } catch (e) {
     await dst.abort().catch(() => undefined);
     throw e;

@@ -2,17 +2,22 @@ import type { ReadOnlyTarget, Target } from '../content/target.js';
 import { CopyError, DistError } from '../errors/errors.js';
 import type { Descriptor } from '../oci/types.js';
 import { copyGraph, type GraphCopyOptions, type GraphCopyResult } from './graph.js';
+import { copyReferrers, type ReferrersCopyResult } from './referrers.js';
 
 export interface CopyImageOptions extends GraphCopyOptions {
   /** Tag (or '' / digest for none) to give the copied root at the destination. */
   tag?: string;
   /** The source root, when the caller already resolved it. */
   resolved?: Descriptor;
+  /** Then copy the image's referrers (signatures, SBOMs… OCI 1.1), recursively. */
+  referrers?: boolean;
 }
 
 export interface CopyImageResult extends GraphCopyResult {
   /** The source's root before platform selection. */
   source: Descriptor;
+  /** With `referrers`: what was copied besides the image. */
+  referrers?: ReferrersCopyResult;
 }
 
 /**
@@ -32,7 +37,9 @@ export async function copyImage(src: ReadOnlyTarget, reference: string, dst: Tar
     throw new CopyError('destination', `tag ${tag || result.root.digest}: ${(e as Error).message}`, { cause: e });
   }
   if (tag) onEvent({ type: 'tagged', reference: tag, digest: result.root.digest });
-  return { ...result, source };
+  if (!opts.referrers) return { ...result, source };
+  const referrers = await copyReferrers(src, dst, result.root, { jobs: opts.jobs, onEvent, signal: opts.signal, sourceRoot: source });
+  return { ...result, source, referrers };
 }
 
 /** Resolve at the source; failures are the source's (CopyError side 'source'). */
