@@ -1,6 +1,7 @@
 import type { Digest } from '../digest/digest.js';
 import { RegistryError } from '../errors/errors.js';
 import { MediaType } from '../oci/mediatypes.js';
+import { KeyedMutex } from '../storage/mutex.js';
 import type { Descriptor } from '../oci/types.js';
 import type { RepoContext } from './context.js';
 import { ManifestClient } from './manifests.js';
@@ -15,16 +16,10 @@ import { isDescriptor, referrersTag } from './referrers.js';
  */
 type FallbackIndex = { schemaVersion: 2; mediaType?: string; manifests: Descriptor[] } & Record<string, unknown>;
 
-const queues = new Map<string, Promise<unknown>>();
+const tagLocks = new KeyedMutex();
 
 function serialised<T>(ctx: RepoContext, subject: Digest, work: () => Promise<T>): Promise<T> {
-  const key = `${ctx.origin.href} ${ctx.repository} ${subject}`;
-  const run = (queues.get(key) ?? Promise.resolve()).catch(() => undefined).then(work);
-  queues.set(key, run);
-  void run.finally(() => {
-    if (queues.get(key) === run) queues.delete(key);
-  }).catch(() => undefined);
-  return run;
+  return tagLocks.run(`${ctx.origin.href} ${ctx.repository} ${subject}`, work);
 }
 
 /** The index under the fallback tag and its digest; undefined when there is none. Anything else there is refused. */
