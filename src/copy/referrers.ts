@@ -56,10 +56,10 @@ export async function copyReferrers(src: ReadOnlyTarget, dst: Target, root: Desc
       if (visited.has(r.digest)) continue;
       visited.add(r.digest);
       // a fallback tag index is written by clients and can be stale or wrong: check before copying
-      const refused = await refusal(src, r, subject.digest, opts.signal);
-      if (refused) {
+      const checked = await checkReferrer(src, r, subject.digest, opts.signal);
+      if ('refused' in checked) {
         result.skipped = (result.skipped ?? 0) + 1;
-        onEvent({ type: 'referrer-skipped', subject: subject.digest, digest: r.digest, reason: refused });
+        onEvent({ type: 'referrer-skipped', subject: subject.digest, digest: r.digest, reason: checked.refused });
         continue;
       }
       let present = false;
@@ -72,7 +72,7 @@ export async function copyReferrers(src: ReadOnlyTarget, dst: Target, root: Desc
       });
       // a registry holds it by digest; a layout must list it or it is unreachable
       if ('location' in dst) {
-        if (present) await relist(src, dst, r, opts.signal);
+        if (present) await relist(dst, r, checked.bytes, opts.signal);
       } else {
         try {
           await dst.tag(r, r.digest);
@@ -95,8 +95,7 @@ export async function copyReferrers(src: ReadOnlyTarget, dst: Target, root: Desc
  * again, so that a registry without the referrers API gets it listed (RemoteRepository adds it to
  * the fallback index once; a registry with the API answers OCI-Subject and nothing more happens).
  */
-async function relist(src: ReadOnlyTarget, dst: Target, r: Descriptor, signal?: AbortSignal): Promise<void> {
-  const bytes = await fetchBytes(src, r, { signal });
+async function relist(dst: Target, r: Descriptor, bytes: Buffer, signal?: AbortSignal): Promise<void> {
   try {
     await dst.push(r, Readable.from([bytes]), { signal });
   } catch (e) {
@@ -104,21 +103,26 @@ async function relist(src: ReadOnlyTarget, dst: Target, r: Descriptor, signal?: 
   }
 }
 
-/** Why a listed referrer is not copied, or undefined when it is a manifest whose subject is `subject`. */
-async function refusal(src: ReadOnlyTarget, r: Descriptor, subject: Digest, signal?: AbortSignal): Promise<string | undefined> {
-  if (!isManifestType(r.mediaType)) return `not a manifest (${r.mediaType})`;
+/**
+ * A listed referrer's manifest bytes (verified, kept for `relist`), or why it is not copied: not a
+ * manifest, gone, listed wrongly, or about another subject.
+ */
+async function checkReferrer(src: ReadOnlyTarget, r: Descriptor, subject: Digest, signal?: AbortSignal): Promise<{ bytes: Buffer } | { refused: string }> {
+  if (!isManifestType(r.mediaType)) return { refused: `not a manifest (${r.mediaType})` };
+  let bytes: Buffer;
   let parsed;
   try {
-    parsed = parseManifest(await fetchBytes(src, r, { signal }), r.mediaType);
+    bytes = await fetchBytes(src, r, { signal });
+    parsed = parseManifest(bytes, r.mediaType);
   } catch (e) {
-    if (e instanceof RegistryError && ['MANIFEST_UNKNOWN', 'BLOB_UNKNOWN', 'NAME_UNKNOWN'].includes(e.code)) return 'listed, but no longer at the source';
-    if (e instanceof DistError && e.code === 'MANIFEST_INVALID') return `not a valid manifest: ${e.message}`;
+    if (e instanceof RegistryError && ['MANIFEST_UNKNOWN', 'BLOB_UNKNOWN', 'NAME_UNKNOWN'].includes(e.code)) return { refused: 'listed, but no longer at the source' };
+    if (e instanceof DistError && e.code === 'MANIFEST_INVALID') return { refused: `not a valid manifest: ${e.message}` };
     // listed with a size its bytes do not have (a hand-made or stale fallback entry)
-    if (e instanceof DistError && (e.code === 'SIZE_MISMATCH' || e.code === 'MANIFEST_TOO_BIG')) return `listed wrongly: ${e.message}`;
+    if (e instanceof DistError && (e.code === 'SIZE_MISMATCH' || e.code === 'MANIFEST_TOO_BIG')) return { refused: `listed wrongly: ${e.message}` };
     throw new CopyError('source', `referrer ${r.digest}: ${(e as Error).message}`, { cause: e });
   }
   const of = subjectOf(parsed)?.digest;
-  return of === subject ? undefined : `its subject is ${of ?? 'missing'}, not ${subject}`;
+  return of === subject ? { bytes } : { refused: `its subject is ${of ?? 'missing'}, not ${subject}` };
 }
 
 /** The manifests an index lists (their referrers travel with the image too). */
