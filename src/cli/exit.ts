@@ -1,5 +1,5 @@
 import { printable } from '../client/printable.js';
-import { DistError, RegistryError } from '../errors/errors.js';
+import { causeChain, DistError, RegistryError } from '../errors/errors.js';
 
 /** Documented, stable exit codes (README "Exit codes"). */
 export const Exit = {
@@ -73,7 +73,7 @@ export function errorLine(err: unknown): string {
   if (err instanceof Error) {
     // the hint may sit on a wrapped cause (a CopyError around a full disk)
     let hint: string | undefined;
-    for (let e: unknown = err, depth = 0; e && !hint && depth < 5; e = (e as Error).cause, depth++) hint = (e as { hint?: string }).hint;
+    for (const e of causeChain(err)) if ((hint = (e as { hint?: string }).hint)) break;
     return printable(hint ? `${err.message} (${hint})` : err.message);
   }
   return printable(String(err));

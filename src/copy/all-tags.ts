@@ -1,6 +1,6 @@
 import type { LocalFormat } from '../content/local.js';
 import type { ReadOnlyTarget } from '../content/target.js';
-import { CopyError, RegistryError, UsageError } from '../errors/errors.js';
+import { causeChain, CopyError, RegistryError, UsageError } from '../errors/errors.js';
 import { formatReference } from '../ref/reference.js';
 import { checkAllTags, isReferrersTag } from './all-tags-checks.js';
 import type { TransferOptions, TransferResult } from './api.js';
@@ -25,8 +25,7 @@ const GONE_REASON = 'gone from the source since the tags were listed';
 
 /** MANIFEST_UNKNOWN anywhere in the cause chain: the tag no longer resolves. */
 function isGone(e: unknown): boolean {
-  for (let x: unknown = e, depth = 0; x && depth < 5; x = (x as Error).cause, depth++) if (x instanceof RegistryError && x.code === 'MANIFEST_UNKNOWN') return true;
-  return false;
+  return [...causeChain(e)].some((x) => x instanceof RegistryError && x.code === 'MANIFEST_UNKNOWN');
 }
 
 /**

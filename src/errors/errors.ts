@@ -127,3 +127,8 @@ export class CopyError extends DistError {
     super('COPY', `${side}: ${message}`, options);
   }
 }
+
+/** An error and the causes it wraps, outermost first (at most `max`: a cycle cannot loop). */
+export function* causeChain(err: unknown, max = 5): Generator<unknown> {
+  for (let e: unknown = err, depth = 0; e && depth < max; e = (e as Error).cause, depth++) yield e;
+}
