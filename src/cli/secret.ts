@@ -4,8 +4,9 @@
  */
 function readTerminalLine(prompt: string, echo: boolean): Promise<string> {
   const stdin = process.stdin;
-  process.stderr.write(prompt);
+  // raw mode (no terminal echo) before the prompt shows: what is typed once it is up is never echoed by the tty
   stdin.setRawMode(true);
+  process.stderr.write(prompt);
   stdin.resume();
   return new Promise((resolve, reject) => {
     let s = '';
