@@ -18,6 +18,8 @@ export function repositoryOptions(g: GlobalOptions): RepositoryOptions {
     creds: g.creds,
     chunkSize: g.chunkSize,
     timeoutMs: g.timeout,
+    // an escape hatch (and the before/after switch of bench/README.md): blob bodies through undici
+    directReads: process.env.DIST_DIRECT_READS !== '0',
     log: g.verbose ? (line) => process.stderr.write(`dist: ${line}\n`) : undefined,
     logHeaders: g.verbose,
   };

@@ -2,6 +2,7 @@ import { pipeline, type Readable } from 'node:stream';
 import type { Digest } from '../digest/digest.js';
 import { VerifyingStream } from '../digest/digester.js';
 import { RegistryError } from '../errors/errors.js';
+import { DirectBody } from '../transport/direct-body.js';
 import type { Descriptor } from '../oci/types.js';
 import { discard, header } from '../transport/types.js';
 import type { RepoContext } from './context.js';
@@ -36,7 +37,7 @@ export class BlobClient {
   async open(digest: Digest, opts: { offset?: number; signal?: AbortSignal } = {}): Promise<OpenedBlob> {
     const offset = opts.offset ?? 0;
     const headers: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
-    const res = await this.ctx.send({ method: 'GET', url: routes.blob(this.ctx.origin, this.ctx.repository, digest), headers, scopes: pullScopes(this.ctx), signal: opts.signal });
+    const res = await this.ctx.send({ method: 'GET', url: routes.blob(this.ctx.origin, this.ctx.repository, digest), headers, scopes: pullScopes(this.ctx), signal: opts.signal, bulk: true });
     if (res.status === 206) {
       const m = /^bytes\s+(\d+)-\d+\/(\d+|\*)$/.exec(header(res, 'content-range') ?? '');
       // without a Content-Range nobody knows where the body starts: never append it to a partial file
@@ -61,8 +62,10 @@ export class BlobClient {
   /** The whole blob, verified against `desc` (size and digest) while it streams. */
   async fetch(desc: Descriptor, opts: { signal?: AbortSignal } = {}): Promise<Readable> {
     const { body } = await this.open(desc.digest, { signal: opts.signal });
-    const verify = new VerifyingStream({ digest: desc.digest, size: desc.size, what: `blob ${desc.digest}` });
-    return pipeline(body, verify, () => { /* errors surface on `verify` */ });
+    const check = { digest: desc.digest, size: desc.size, what: `blob ${desc.digest}` };
+    // read off the socket directly: it checks in place, so a layout can drain it without a stream hop
+    if (body instanceof DirectBody) return body.verify(check);
+    return pipeline(body, new VerifyingStream(check), () => { /* errors surface on the VerifyingStream */ });
   }
 
   /** Unlink a blob from the repository (202). */

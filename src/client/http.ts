@@ -6,6 +6,7 @@ import { TokenClient } from '../auth/token.js';
 import { stallTimeoutMiddleware } from './stall.js';
 import { isLoopbackRegistry, registryHost } from '../ref/reference.js';
 import { createDispatcher, undiciHandler } from '../transport/base.js';
+import { directGetHandler } from '../transport/direct-get.js';
 import { httpsFallbackMiddleware } from '../transport/fallback.js';
 import { loggingMiddleware, type LogSink } from '../transport/logging.js';
 import { redirectMiddleware } from '../transport/redirect.js';
@@ -35,8 +36,10 @@ export interface ClientOptions {
   retry?: RetryOptions;
   /** Give up on a registry that sends nothing for this long (ms; `--timeout`). Unset: undici's 300 s. */
   timeoutMs?: number;
-  /** A custom undici dispatcher (overrides the TLS options). */
+  /** A custom undici dispatcher (overrides the TLS options; blob bodies then go through it too). */
   dispatcher?: Dispatcher;
+  /** Read plain-HTTP blob bodies straight off the socket (direct-get.ts). Default true. */
+  directReads?: boolean;
 }
 
 /**
@@ -52,7 +55,9 @@ export class RegistryClient {
     this.dispatcher = options.dispatcher ?? createDispatcher({ insecure: options.insecure, caFile: options.caFile, certFile: options.certFile, keyFile: options.keyFile });
     const log = options.log ? [loggingMiddleware(options.log, { headers: options.logHeaders })] : [];
     if (options.timeoutMs) log.push(stallTimeoutMiddleware(options.timeoutMs));
-    const base = undiciHandler(this.dispatcher, { plainHttp: options.plainHttp, clientCert: !!options.certFile });
+    const viaUndici = undiciHandler(this.dispatcher, { plainHttp: options.plainHttp, clientCert: !!options.certFile });
+    // a custom dispatcher (tests, proxies) sees every request
+    const base = options.dispatcher || options.directReads === false ? viaUndici : directGetHandler(viaUndici);
     const retry = retryMiddleware({
       ...options.retry,
       onRetry: options.retry?.onRetry ?? (options.log ? (i) => options.log!(`retry ${i.attempt} in ${i.delayMs} ms (${i.reason})`) : undefined),

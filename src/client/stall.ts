@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { TransportError } from '../errors/errors.js';
+import { DirectBody } from '../transport/direct-body.js';
 import type { HttpRequest, Middleware } from '../transport/types.js';
 
 /** Request bodies up to this size are metadata: the answer should follow them within the timeout. */
@@ -62,6 +63,8 @@ export function stallTimeoutMiddleware(ms: number): Middleware {
       }
     }
     watchBody(res.body, ms, () => stalled(req, ms, 'UND_ERR_BODY_TIMEOUT', 'no data'));
+    // a drained DirectBody is never read as a stream: it keeps its own clock
+    if (res.body instanceof DirectBody) res.body.stallAfter(ms, () => stalled(req, ms, 'UND_ERR_BODY_TIMEOUT', 'no data'));
     return res;
   };
 }

@@ -12,6 +12,8 @@ export interface HttpRequest {
   /** Set false to disable automatic retries (the caller recovers by itself, e.g. upload chunks). */
   retry?: boolean;
   signal?: AbortSignal;
+  /** A large body is expected (a blob GET): over plain HTTP it may be read without undici (direct-get.ts). */
+  bulk?: boolean;
 }
 
 export interface HttpResponse {

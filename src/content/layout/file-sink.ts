@@ -7,6 +7,15 @@ function writeAll(fd: number, chunk: Uint8Array): void {
   for (let done = 0; done < chunk.length; ) done += writeSync(fd, chunk, done, chunk.length - done);
 }
 
+/** writeAll, failing with a LocalWriteError that names `path` (a full disk is the destination's fault). */
+export function writeChunk(fd: number, chunk: Uint8Array, path: string): void {
+  try {
+    writeAll(fd, chunk);
+  } catch (e) {
+    throw new LocalWriteError(path, e as NodeJS.ErrnoException);
+  }
+}
+
 /**
  * The end of a download: a Writable that writes each chunk to `fd` synchronously. A blob arrives
  * in ~512 KiB socket reads; handing each to libuv's thread pool (what fs.WriteStream does) cost
@@ -33,9 +42,9 @@ export class FileSink extends Writable {
       return;
     }
     try {
-      writeAll(this.fd, chunk);
+      writeChunk(this.fd, chunk, this.path);
     } catch (e) {
-      cb(new LocalWriteError(this.path, e as NodeJS.ErrnoException));
+      cb(e as Error);
       return;
     }
     cb();

@@ -9,7 +9,8 @@ import { Digester, VerifyingStream } from '../../digest/digester.js';
 import { DigestMismatchError, SizeMismatchError } from '../../errors/errors.js';
 import type { Descriptor } from '../../oci/types.js';
 import type { PushOptions } from '../target.js';
-import { FileSink } from './file-sink.js';
+import { isDrainable, type Drainable } from '../drainable.js';
+import { FileSink, writeChunk } from './file-sink.js';
 import { tryLock } from './lock.js';
 import { blobName, INGEST_DIR, partialName } from './paths.js';
 
@@ -24,6 +25,24 @@ export async function partialSize(root: string, desc: Descriptor): Promise<numbe
   if (!release) return 0;
   await release();
   return Math.min(size, desc.size);
+}
+
+/** Drain `body` into `fd`, failing (and closing the body) when `signal` aborts. */
+async function drainInto(body: Drainable, fd: number, before: (c: Buffer) => void, path: string, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) {
+    body.destroy(signal.reason as Error);
+    throw signal.reason;
+  }
+  const onAbort = (): void => void body.destroy(signal!.reason as Error);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    await body.drain((chunk) => {
+      before(chunk);
+      writeChunk(fd, chunk, path);
+    });
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
 }
 
 /**
@@ -50,7 +69,7 @@ export async function ingestBlob(root: string, expected: Descriptor, body: Reada
   const digester = new Digester(algorithmOf(expected.digest));
   // A body that is itself a VerifyingStream for this digest and size (a registry fetch) fails the
   // pipeline on any mismatch: hashing it again here only doubled the CPU cost of a pull.
-  const selfVerified = offset === 0 && body instanceof VerifyingStream && body.verifies(expected.digest, expected.size);
+  const selfVerified = offset === 0 && (body instanceof VerifyingStream || isDrainable(body)) && body.verifies(expected.digest, expected.size);
   let keep = !!release;
   try {
     if (offset > 0) {
@@ -72,7 +91,9 @@ export async function ingestBlob(root: string, expected: Descriptor, body: Reada
     // failure has already cleaned up, leaving an empty temp file behind.
     const fh = await fsp.open(tmp, offset > 0 ? 'a' : 'w');
     try {
-      await pipeline(body, new FileSink(fh.fd, account, tmp), { signal: opts.signal });
+      // a body read straight off the socket is hashed and written in place, read by read
+      if (isDrainable(body)) await drainInto(body, fh.fd, account, tmp, opts.signal);
+      else await pipeline(body, new FileSink(fh.fd, account, tmp), { signal: opts.signal });
     } finally {
       await fh.close();
     }

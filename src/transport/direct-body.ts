@@ -1,0 +1,180 @@
+import { Readable } from 'node:stream';
+import type { Drainable } from '../content/drainable.js';
+import { Digester, type VerifyOptions } from '../digest/digester.js';
+import { algorithmOf } from '../digest/digest.js';
+import { DigestMismatchError, SizeMismatchError } from '../errors/errors.js';
+
+/** What a DirectBody reads from: the raw connection of direct-get.ts. */
+export interface DirectSource {
+  /** Called with each read; a view of a reused buffer, valid only during the call. False pauses reading. */
+  onBytes: (view: Buffer) => boolean;
+  /** Called once when the connection ends or fails. */
+  onEnd: (err?: Error) => void;
+  pause(): void;
+  resume(): void;
+  close(): void;
+  /** When bytes last arrived (ms since the epoch). */
+  readonly lastReadAt: number;
+}
+
+/**
+ * A response body read straight off a socket into one reused buffer (see direct-get.ts). Consumed
+ * two ways:
+ * - as a Readable, like any response body: each read is copied out;
+ * - with `drain(sink)`: `sink` sees each read in place and synchronously (no copy, no stream hop, no
+ *   fresh buffer per read for the garbage collector): a pull hashes and writes it before the
+ *   next read reuses the memory.
+ * With `verify()` it checks size and digest as VerifyingStream does, whichever way it is read.
+ */
+export class DirectBody extends Readable implements Drainable {
+  private mode: 'unread' | 'stream' | 'direct' = 'unread';
+  private received = 0;
+  private check?: { digester: Digester; opts: VerifyOptions };
+  private sink?: (view: Buffer) => void;
+  private settle?: { resolve: () => void; reject: (e: Error) => void };
+  private finished = false;
+  private stallTimer?: NodeJS.Timeout;
+
+  constructor(private readonly source: DirectSource, readonly length: number, first: Buffer) {
+    super({ highWaterMark: 1 << 20 });
+    source.pause();
+    source.onBytes = (view) => this.accept(view);
+    source.onEnd = (err) => this.ended(err);
+    if (first.length) this.pending = Buffer.from(first);
+    if (length === 0) this.pendingEnd = true;
+  }
+
+  /** Bytes that arrived with the response head, delivered before the first read. */
+  private pending?: Buffer;
+  private pendingEnd = false;
+
+  /** Check size and digest while the bytes flow; the body fails at its end on a mismatch. */
+  verify(opts: VerifyOptions): this {
+    this.check = { digester: new Digester(algorithmOf(opts.digest)), opts };
+    return this;
+  }
+
+  /** True when this body checks exactly `digest` and `size` (so a consumer need not hash again). */
+  verifies(digest: string, size: number): boolean {
+    return this.check?.opts.digest === digest && this.check.opts.size === size;
+  }
+
+  /**
+   * Hand every remaining byte to `sink`, in place and synchronously; resolves once all arrived (and
+   * matched, with verify()). A throw from `sink` fails the body with that error.
+   */
+  drain(sink: (view: Buffer) => void): Promise<void> {
+    if (this.mode !== 'unread') return Promise.reject(new Error('DirectBody: already being read'));
+    this.mode = 'direct';
+    this.sink = sink;
+    // the promise carries the error; 'error' still reaches listeners that want to know the source failed
+    this.on('error', () => { /* reported through the promise */ });
+    return new Promise<void>((resolve, reject) => {
+      this.settle = { resolve, reject };
+      if (this.pending) {
+        const p = this.pending;
+        this.pending = undefined;
+        if (!this.accept(p, true)) return;
+      }
+      if (this.pendingEnd) return this.ended();
+      this.source.resume();
+    });
+  }
+
+  /** `--timeout` for a drained body: fail it once nothing has arrived for `ms`. */
+  stallAfter(ms: number, onStall: () => Error): void {
+    clearInterval(this.stallTimer);
+    this.stallTimer = setInterval(() => {
+      if (this.mode === 'direct' && !this.finished && Date.now() - this.source.lastReadAt >= ms) this.fail(onStall());
+    }, Math.max(50, Math.min(1000, ms / 4)));
+    this.stallTimer.unref();
+  }
+
+  /** One read: check it, then hand it on. False pauses the socket (stream mode backpressure). */
+  private accept(view: Buffer, owned = false): boolean {
+    if (this.finished) return false;
+    let chunk = view;
+    if (this.received + chunk.length > this.length) chunk = chunk.subarray(0, this.length - this.received); // (Connection: close: nothing follows)
+    this.received += chunk.length;
+    try {
+      if (this.check) {
+        this.check.digester.update(chunk);
+        const { size } = this.check.opts;
+        if (size !== undefined && this.check.digester.size > size) throw new SizeMismatchError(size, this.check.digester.size, this.what());
+      }
+      if (this.mode === 'direct') this.sink!(chunk);
+    } catch (e) {
+      this.fail(e as Error);
+      return false;
+    }
+    let more = true;
+    if (this.mode !== 'direct') more = this.push(owned ? chunk : Buffer.from(chunk));
+    if (this.received === this.length) {
+      this.ended();
+      return false;
+    }
+    return more;
+  }
+
+  private what(): string {
+    return this.check?.opts.what ?? this.check?.opts.digest ?? 'body';
+  }
+
+  /** The connection ended (or failed), or the last byte arrived. */
+  private ended(err?: Error): void {
+    if (this.finished) return;
+    if (!err && this.received < this.length) {
+      err = Object.assign(new Error(`the connection closed after ${this.received} of ${this.length} bytes`), { code: 'UND_ERR_SOCKET' });
+    }
+    if (!err && this.check) {
+      const { opts, digester } = this.check;
+      const actual = digester.digest();
+      if (opts.size !== undefined && digester.size !== opts.size) err = new SizeMismatchError(opts.size, digester.size, this.what());
+      else if (actual !== opts.digest) err = new DigestMismatchError(opts.digest, actual, this.what());
+    }
+    if (err) return this.fail(err);
+    this.finished = true;
+    this.cleanup();
+    if (this.mode === 'direct') {
+      this.settle?.resolve();
+      this.push(null);
+      this.resume(); // nobody reads a drained body: let it emit 'end' and close
+    } else this.push(null);
+  }
+
+  private fail(err: Error): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.cleanup();
+    this.settle?.reject(err);
+    this.destroy(err);
+  }
+
+  private cleanup(): void {
+    clearInterval(this.stallTimer);
+    this.source.close();
+  }
+
+  override _read(): void {
+    if (this.mode === 'direct') return;
+    if (this.mode === 'unread') {
+      this.mode = 'stream';
+      if (this.pending) {
+        const p = this.pending;
+        this.pending = undefined;
+        if (!this.accept(p, true)) return;
+      }
+      if (this.pendingEnd) return this.ended();
+    }
+    this.source.resume();
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    if (!this.finished) {
+      this.finished = true;
+      this.cleanup();
+      this.settle?.reject(err ?? Object.assign(new Error('the body was closed before it was read'), { code: 'ABORT_ERR' }));
+    }
+    cb(err);
+  }
+}

@@ -1,0 +1,168 @@
+import { connect } from 'node:net';
+import { TransportError } from '../errors/errors.js';
+import { DirectBody, type DirectSource } from './direct-body.js';
+import { SOCKET_READ_BYTES } from './large-reads.js';
+import type { Handler, HttpRequest, HttpResponse } from './types.js';
+
+/** A response head larger than this is not a blob's: undici gets the request. */
+const MAX_HEAD_BYTES = 64 * 1024;
+/** undici's own default headers and body timeouts (300 s), when --timeout is not given. */
+export const DEFAULT_IDLE_MS = 300_000;
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const UNSAFE_VALUE = /[\r\n\0]/;
+const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})(?: |$)/;
+
+/**
+ * The blob GETs of a pull over plain HTTP, read without undici. Measured on this project's 2-core
+ * machine (bench/ceiling.mjs, 1 GiB in 4 blobs from docker-registry): undici's path costs ~0.5
+ * CPU-s per GiB more than reading the socket into one reused buffer and hashing and writing each
+ * read in place: a fresh 512 KiB buffer per read (page faults, and garbage collections driven by
+ * external memory), a copy of each read into the parser's WebAssembly memory, and a stream hop per
+ * chunk. So a request marked `bulk` (BlobClient.open) to an `http:` URL goes out on its own
+ * connection (`Connection: close`), and a response that is exactly the simple case, 200 or 206 with
+ * one Content-Length and no Transfer-Encoding, is returned with a DirectBody. Anything else (a
+ * redirect, an error, a chunked body, a head that does not parse, a connection that fails before a
+ * head arrived) is closed and the request handed to `fallback` (undici) as if nothing had happened:
+ * a GET can be sent again. HTTPS keeps undici: TLS reads are 16 KiB records whatever the buffer.
+ */
+export function directGetHandler(fallback: Handler): Handler {
+  return async (req) => {
+    if (!eligible(req)) return fallback(req);
+    const res = await directGet(req);
+    return res ?? fallback(req);
+  };
+}
+
+function eligible(req: HttpRequest): boolean {
+  if (!req.bulk || req.method !== 'GET' || req.url.protocol !== 'http:' || req.body !== undefined) return false;
+  for (const [k, v] of Object.entries(req.headers ?? {})) if (!TOKEN.test(k) || UNSAFE_VALUE.test(v)) return false;
+  return true;
+}
+
+function requestHead(req: HttpRequest): string {
+  const lines = [`GET ${req.url.pathname}${req.url.search} HTTP/1.1`, `host: ${req.url.host}`, 'connection: close'];
+  for (const [k, v] of Object.entries(req.headers ?? {})) {
+    const name = k.toLowerCase();
+    if (name !== 'host' && name !== 'connection' && name !== 'content-length' && name !== 'transfer-encoding') lines.push(`${k}: ${v}`);
+  }
+  return `${lines.join('\r\n')}\r\n\r\n`;
+}
+
+interface Head {
+  status: number;
+  headers: Record<string, string | string[]>;
+}
+
+/** Status line and headers; undefined when anything is unusual (undici then does the request). */
+function parseHead(text: string): Head | undefined {
+  const lines = text.split('\r\n');
+  const m = STATUS_LINE.exec(lines[0]!);
+  if (!m) return undefined;
+  const headers: Record<string, string | string[]> = {};
+  for (const line of lines.slice(1)) {
+    const i = line.indexOf(':');
+    if (i <= 0) return undefined; // also obs-fold continuation lines
+    const name = line.slice(0, i);
+    if (!TOKEN.test(name)) return undefined;
+    const key = name.toLowerCase();
+    const value = line.slice(i + 1).trim();
+    const had = headers[key];
+    headers[key] = had === undefined ? value : Array.isArray(had) ? [...had, value] : [had, value];
+  }
+  return { status: Number(m[1]), headers };
+}
+
+/** The body length when the response is the simple case; undefined otherwise. */
+function simpleLength(h: Head): number | undefined {
+  if (h.status !== 200 && h.status !== 206) return undefined;
+  if (h.headers['transfer-encoding'] !== undefined) return undefined;
+  const cl = h.headers['content-length'];
+  if (typeof cl !== 'string' || !/^\d{1,16}$/.test(cl)) return undefined;
+  const n = Number(cl);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** One GET on a fresh connection: the response when it is the simple case, else undefined. */
+function directGet(req: HttpRequest): Promise<HttpResponse | undefined> {
+  const { signal } = req;
+  if (signal?.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise((resolve, reject) => {
+    const buffer = Buffer.allocUnsafe(SOCKET_READ_BYTES);
+    let head = Buffer.alloc(0);
+    let settled = false;
+    const settle = (res: HttpResponse | undefined, err?: Error): void => {
+      if (settled) return;
+      settled = true;
+      socket.setTimeout(0);
+      if (err) reject(err);
+      else resolve(res);
+    };
+    const conn: DirectSource & { lastReadAt: number } = {
+      lastReadAt: Date.now(),
+      onBytes: (view) => {
+        head = Buffer.concat([head, view]);
+        const end = head.indexOf('\r\n\r\n');
+        if (end < 0) {
+          if (head.length > MAX_HEAD_BYTES) decline();
+          return true;
+        }
+        const parsed = parseHead(head.toString('latin1', 0, end));
+        const length = parsed && simpleLength(parsed);
+        if (!parsed || length === undefined) {
+          decline();
+          return false;
+        }
+        const body = new DirectBody(conn, length, head.subarray(end + 4));
+        body.stallAfter(DEFAULT_IDLE_MS, () => timeoutError(req, 'UND_ERR_BODY_TIMEOUT', 'no data'));
+        settle({ status: parsed.status, headers: parsed.headers, body, url: req.url });
+        return false;
+      },
+      // before the head: undici tries the request itself (and reports its failure properly)
+      onEnd: () => decline(),
+      pause: () => socket.pause(),
+      resume: () => socket.resume(),
+      close: () => {
+        signal?.removeEventListener('abort', onAbort);
+        socket.destroy();
+      },
+    };
+    const decline = (): void => {
+      conn.close();
+      if (signal?.aborted) settle(undefined, signal.reason as Error);
+      else settle(undefined);
+    };
+    const onAbort = (): void => {
+      socket.destroy(signal!.reason as Error);
+      if (!settled) settle(undefined, signal!.reason as Error);
+    };
+    const socket = connect({
+      host: req.url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: Number(req.url.port || 80),
+      onread: {
+        buffer,
+        callback: (n: number, buf: Uint8Array): boolean => {
+          conn.lastReadAt = Date.now();
+          return conn.onBytes((buf as Buffer).subarray(0, n));
+        },
+      },
+    });
+    signal?.addEventListener('abort', onAbort, { once: true });
+    socket.setNoDelay(true);
+    socket.setTimeout(DEFAULT_IDLE_MS, () => {
+      conn.close();
+      settle(undefined, timeoutError(req, 'UND_ERR_HEADERS_TIMEOUT', 'no answer'));
+    });
+    socket.on('error', (e) => conn.onEnd(e));
+    socket.on('end', () => conn.onEnd());
+    socket.on('close', () => conn.onEnd());
+    socket.write(requestHead(req));
+  });
+}
+
+function timeoutError(req: HttpRequest, code: string, what: string): TransportError {
+  const cause = Object.assign(new Error(what), { code });
+  return Object.assign(new TransportError(`${req.method} ${req.url.origin}${req.url.pathname}: ${what} for ${DEFAULT_IDLE_MS / 1000} s`, { cause }), {
+    hint: 'the registry stopped answering; try again, or set --timeout',
+  });
+}
