@@ -72,13 +72,16 @@ export class RemoteRepository implements Target, Mounter, Located, VerifiesUploa
 
   // ---- Target -------------------------------------------------------------------------------
 
-  /** Stream a blob or manifest, verified; with `offset`, raw bytes from there on (caller verifies). */
+  /**
+   * Stream a blob or manifest, verified; with `offset` or `verify: false`, a blob's raw bytes (the
+   * caller verifies: a layout hashes what it stores, a registry what it receives).
+   */
   async fetch(desc: Descriptor, opts: FetchOptions = {}): Promise<Readable> {
     if (isManifestType(desc.mediaType)) {
       const s = await this.manifests.fetch(desc, opts);
       return opts.offset ? skipBytes(s, opts.offset) : s;
     }
-    if (!opts.offset) return this.blobs.fetch(desc, opts);
+    if (!opts.offset) return opts.verify === false ? (await this.blobs.open(desc.digest, { signal: opts.signal })).body : this.blobs.fetch(desc, opts);
     const got = await this.blobs.open(desc.digest, { offset: opts.offset, signal: opts.signal });
     return got.offset === opts.offset ? got.body : skipBytes(got.body, opts.offset);
   }

@@ -31,6 +31,8 @@ export class FileSink extends Writable {
     private readonly before?: (chunk: Buffer) => void,
     /** Named in a write error (a full disk): LocalWriteError, which a copy reports as the destination's. */
     private readonly path = `fd ${fd}`,
+    /** Called after each chunk is written. */
+    private readonly after?: () => void,
   ) {
     super({ highWaterMark: 1 << 20 });
   }
@@ -47,6 +49,7 @@ export class FileSink extends Writable {
       cb(e as Error);
       return;
     }
+    this.after?.();
     cb();
   }
 }

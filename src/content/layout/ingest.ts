@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { algorithmOf, encodedOf } from '../../digest/digest.js';
-import { Digester, VerifyingStream } from '../../digest/digester.js';
+import { VerifyingStream } from '../../digest/digester.js';
 import { DigestMismatchError, SizeMismatchError } from '../../errors/errors.js';
 import type { Descriptor } from '../../oci/types.js';
 import type { PushOptions } from '../target.js';
 import { isDrainable, type Drainable } from '../drainable.js';
+import { hashFileBehindWriter, type FileHash } from './file-hasher.js';
 import { FileSink, writeChunk } from './file-sink.js';
 import { tryLock } from './lock.js';
 import { blobName, INGEST_DIR, partialName } from './paths.js';
@@ -28,7 +28,7 @@ export async function partialSize(root: string, desc: Descriptor): Promise<numbe
 }
 
 /** Drain `body` into `fd`, failing (and closing the body) when `signal` aborts. */
-async function drainInto(body: Drainable, fd: number, before: (c: Buffer) => void, path: string, signal?: AbortSignal): Promise<void> {
+async function drainInto(body: Drainable, fd: number, before: (c: Buffer) => void, after: () => void, path: string, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) {
     body.destroy(signal.reason as Error);
     throw signal.reason;
@@ -39,6 +39,7 @@ async function drainInto(body: Drainable, fd: number, before: (c: Buffer) => voi
     await body.drain((chunk) => {
       before(chunk);
       writeChunk(fd, chunk, path);
+      after();
     });
   } finally {
     signal?.removeEventListener('abort', onAbort);
@@ -66,42 +67,45 @@ export async function ingestBlob(root: string, expected: Descriptor, body: Reada
     if (offset) throw new Error(`cannot resume ${expected.digest}: another process is writing it`);
     tmp = join(root, INGEST_DIR, `${algorithmOf(expected.digest)}-${encodedOf(expected.digest)}.${randomUUID()}.tmp`);
   }
-  const digester = new Digester(algorithmOf(expected.digest));
-  // A body that is itself a VerifyingStream for this digest and size (a registry fetch) fails the
-  // pipeline on any mismatch: hashing it again here only doubled the CPU cost of a pull.
+  // A body that checks this digest and size itself (a registry fetch, unless the copy asked for raw
+  // bytes) fails on any mismatch: it is only counted here. Any other body is hashed where it lands:
+  // read back from the file by the hashing worker (file-hasher.ts), a resumed file from byte 0.
   const selfVerified = offset === 0 && (body instanceof VerifyingStream || isDrainable(body)) && body.verifies(expected.digest, expected.size);
   let keep = !!release;
+  let size = offset;
+  let hash: FileHash | undefined;
   try {
     if (offset > 0) {
       const have = (await fileSize(tmp)) ?? 0;
       if (have < offset) throw new Error(`cannot resume ${expected.digest}: partial file has ${have} bytes, ${offset} requested`);
       await fsp.truncate(tmp, offset);
-      for await (const chunk of createReadStream(tmp, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) digester.update(chunk);
     }
     const what = `blob ${expected.digest}`;
-    // Counted (or hashed) and size-checked before each chunk is written, in the sink itself: a
-    // separate Transform stage cost one more stream hop per chunk.
+    // Counted and size-checked before each chunk is written, in the sink itself: a separate
+    // Transform stage cost one more stream hop per chunk.
     const account = (chunk: Buffer): void => {
-      if (selfVerified) digester.size += chunk.length;
-      else digester.update(chunk);
-      if (digester.size > expected.size) throw new SizeMismatchError(expected.size, digester.size, what);
-      opts.onProgress?.(digester.size);
+      size += chunk.length;
+      if (size > expected.size) throw new SizeMismatchError(expected.size, size, what);
+      opts.onProgress?.(size);
     };
     // Open the file before streaming: a stream that opens lazily could create it after a quick
     // failure has already cleaned up, leaving an empty temp file behind.
     const fh = await fsp.open(tmp, offset > 0 ? 'a' : 'w');
+    if (!selfVerified) hash = hashFileBehindWriter(tmp, algorithmOf(expected.digest));
+    const wrote = (): void => hash?.wrote(size);
     try {
-      // a body read straight off the socket is hashed and written in place, read by read
-      if (isDrainable(body)) await drainInto(body, fh.fd, account, tmp, opts.signal);
-      else await pipeline(body, new FileSink(fh.fd, account, tmp), { signal: opts.signal });
+      // a body read straight off the socket is written in place, read by read
+      if (isDrainable(body)) await drainInto(body, fh.fd, account, wrote, tmp, opts.signal);
+      else await pipeline(body, new FileSink(fh.fd, account, tmp, wrote), { signal: opts.signal });
     } finally {
       await fh.close();
     }
-    if (digester.size !== expected.size) {
-      keep = keep && digester.size < expected.size;
-      throw new SizeMismatchError(expected.size, digester.size, what);
+    if (size !== expected.size) {
+      keep = keep && size < expected.size;
+      throw new SizeMismatchError(expected.size, size, what);
     }
-    const actual = selfVerified ? expected.digest : digester.digest();
+    const actual = hash ? await hash.digest(size) : expected.digest;
+    hash = undefined;
     if (actual !== expected.digest) {
       keep = false;
       throw new DigestMismatchError(expected.digest, actual, what);
@@ -109,7 +113,8 @@ export async function ingestBlob(root: string, expected: Descriptor, body: Reada
     await fsp.rename(tmp, final);
     keep = true;
   } catch (e) {
-    if (e instanceof DigestMismatchError || (e instanceof SizeMismatchError && digester.size > expected.size)) keep = false;
+    hash?.cancel();
+    if (e instanceof DigestMismatchError || (e instanceof SizeMismatchError && size > expected.size)) keep = false;
     throw e;
   } finally {
     if (!keep) await fsp.rm(tmp, { force: true });

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { isDigest } from '../../digest/digest.js';
 import { DistError, RegistryError } from '../../errors/errors.js';
 import { ANNOTATION_REF_NAME, type Descriptor } from '../../oci/types.js';
-import type { Ingester, PushOptions, Target } from '../target.js';
+import type { Ingester, PushOptions, Target, VerifiesUploads } from '../target.js';
 import { DirSource } from './dir-source.js';
 import { updateIndex, writeAtomic } from './index-file.js';
 import { ingestBlob, partialSize } from './ingest.js';
@@ -16,8 +16,10 @@ import { INGEST_DIR, LAYOUT_VERSION, OCI_LAYOUT_FILE } from './paths.js';
  * (blobs are shared, each tag is one index.json entry); index.json updates are locked and
  * atomic; blobs become visible only after verification.
  */
-export class OciLayout extends LayoutReader implements Target, Ingester {
+export class OciLayout extends LayoutReader implements Target, Ingester, VerifiesUploads {
   readonly root: string;
+  /** Every blob is hashed as it lands (file-hasher.ts): a copy into a layout fetches raw bytes. */
+  readonly verifiesUploads = true;
   private constructor(root: string) {
     super(new DirSource(root));
     this.root = root;
