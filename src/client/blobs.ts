@@ -17,6 +17,9 @@ export interface OpenedBlob {
   size?: number;
 }
 
+/** Smaller blobs (configs, small layers) stay on undici's kept-alive connections. */
+const DIRECT_MIN_BYTES = 1024 * 1024;
+
 const pullScopes = (ctx: RepoContext): string[] => [`repository:${ctx.repository}:pull`];
 
 /** Blob endpoints: HEAD, GET (optionally from an offset), verified fetch, DELETE. */
@@ -34,10 +37,11 @@ export class BlobClient {
   }
 
   /** Raw blob bytes from `offset` (Range request). NOT verified: use `fetch` unless resuming. */
-  async open(digest: Digest, opts: { offset?: number; signal?: AbortSignal } = {}): Promise<OpenedBlob> {
+  /** `size`, when known, says whether the bytes are worth a connection of their own (direct-get.ts). */
+  async open(digest: Digest, opts: { offset?: number; signal?: AbortSignal; size?: number } = {}): Promise<OpenedBlob> {
     const offset = opts.offset ?? 0;
     const headers: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
-    const res = await this.ctx.send({ method: 'GET', url: routes.blob(this.ctx.origin, this.ctx.repository, digest), headers, scopes: pullScopes(this.ctx), signal: opts.signal, bulk: true });
+    const res = await this.ctx.send({ method: 'GET', url: routes.blob(this.ctx.origin, this.ctx.repository, digest), headers, scopes: pullScopes(this.ctx), signal: opts.signal, bulk: (opts.size ?? Infinity) - offset >= DIRECT_MIN_BYTES });
     if (res.status === 206) {
       const m = /^bytes\s+(\d+)-\d+\/(\d+|\*)$/.exec(header(res, 'content-range') ?? '');
       // without a Content-Range nobody knows where the body starts: never append it to a partial file
@@ -61,7 +65,7 @@ export class BlobClient {
 
   /** The whole blob, verified against `desc` (size and digest) while it streams. */
   async fetch(desc: Descriptor, opts: { signal?: AbortSignal } = {}): Promise<Readable> {
-    const { body } = await this.open(desc.digest, { signal: opts.signal });
+    const { body } = await this.open(desc.digest, { signal: opts.signal, size: desc.size });
     const check = { digest: desc.digest, size: desc.size, what: `blob ${desc.digest}` };
     // read off the socket directly: it checks in place, so a layout can drain it without a stream hop
     if (body instanceof DirectBody) return body.verify(check);

@@ -81,8 +81,8 @@ export class RemoteRepository implements Target, Mounter, Located, VerifiesUploa
       const s = await this.manifests.fetch(desc, opts);
       return opts.offset ? skipBytes(s, opts.offset) : s;
     }
-    if (!opts.offset) return opts.verify === false ? (await this.blobs.open(desc.digest, { signal: opts.signal })).body : this.blobs.fetch(desc, opts);
-    const got = await this.blobs.open(desc.digest, { offset: opts.offset, signal: opts.signal });
+    if (!opts.offset) return opts.verify === false ? (await this.blobs.open(desc.digest, { signal: opts.signal, size: desc.size })).body : this.blobs.fetch(desc, opts);
+    const got = await this.blobs.open(desc.digest, { offset: opts.offset, signal: opts.signal, size: desc.size });
     return got.offset === opts.offset ? got.body : skipBytes(got.body, opts.offset);
   }
 

@@ -62,9 +62,9 @@ export function stallTimeoutMiddleware(ms: number): Middleware {
         clearTimeout(timer);
       }
     }
-    watchBody(res.body, ms, () => stalled(req, ms, 'UND_ERR_BODY_TIMEOUT', 'no data'));
-    // a drained DirectBody is never read as a stream: it keeps its own clock
+    // a DirectBody (direct-get.ts) may be drained rather than streamed: it keeps its own clock
     if (res.body instanceof DirectBody) res.body.stallAfter(ms, () => stalled(req, ms, 'UND_ERR_BODY_TIMEOUT', 'no data'));
+    else watchBody(res.body, ms, () => stalled(req, ms, 'UND_ERR_BODY_TIMEOUT', 'no data'));
     return res;
   };
 }

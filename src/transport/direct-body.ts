@@ -33,7 +33,10 @@ export class DirectBody extends Readable implements Drainable {
   private sink?: (view: Buffer) => void;
   private settle?: { resolve: () => void; reject: (e: Error) => void };
   private finished = false;
+  private failure?: Error;
   private stallTimer?: NodeJS.Timeout;
+  /** Since when the reader has been waiting for bytes (the socket resumed for it); undefined while it is not. */
+  private waitingSince?: number;
 
   constructor(private readonly source: DirectSource, readonly length: number, first: Buffer) {
     super({ highWaterMark: 1 << 20 });
@@ -64,6 +67,7 @@ export class DirectBody extends Readable implements Drainable {
    * matched, with verify()). A throw from `sink` fails the body with that error.
    */
   drain(sink: (view: Buffer) => void): Promise<void> {
+    if (this.finished) return Promise.reject(this.failure ?? new Error('DirectBody: already read'));
     if (this.mode !== 'unread') return Promise.reject(new Error('DirectBody: already being read'));
     this.mode = 'direct';
     this.sink = sink;
@@ -77,15 +81,28 @@ export class DirectBody extends Readable implements Drainable {
         if (!this.accept(p, true)) return;
       }
       if (this.pendingEnd) return this.ended();
-      this.source.resume();
+      this.waitFor();
     });
   }
 
-  /** `--timeout` for a drained body: fail it once nothing has arrived for `ms`. */
+  /** The reader wants bytes: resume the socket, and start the stall clock unless it runs already. */
+  private waitFor(): void {
+    this.waitingSince ??= Date.now();
+    this.source.resume();
+  }
+
+  /**
+   * Fail the body once the registry has sent nothing for `ms` while its reader waited (replaces any
+   * earlier limit: the default 300 s of direct-get.ts, `--timeout` of the stall middleware). Time in
+   * which nobody reads (before the first read, a stream consumer holding buffered bytes or pausing
+   * the socket) is not the registry's stall.
+   */
   stallAfter(ms: number, onStall: () => Error): void {
     clearInterval(this.stallTimer);
     this.stallTimer = setInterval(() => {
-      if (this.mode === 'direct' && !this.finished && Date.now() - this.source.lastReadAt >= ms) this.fail(onStall());
+      if (this.finished || this.waitingSince === undefined) return;
+      if (this.readableLength > 0) this.waitingSince = Date.now();
+      else if (Date.now() - Math.max(this.source.lastReadAt, this.waitingSince) >= ms) this.fail(onStall());
     }, Math.max(50, Math.min(1000, ms / 4)));
     this.stallTimer.unref();
   }
@@ -93,6 +110,12 @@ export class DirectBody extends Readable implements Drainable {
   /** One read: check it, then hand it on. False pauses the socket (stream mode backpressure). */
   private accept(view: Buffer, owned = false): boolean {
     if (this.finished) return false;
+    if (this.mode === 'unread') {
+      // a read that was already under way when the socket paused: kept for the first reader
+      this.pending = this.pending ? Buffer.concat([this.pending, view]) : Buffer.from(view);
+      this.source.pause();
+      return false;
+    }
     let chunk = view;
     if (this.received + chunk.length > this.length) chunk = chunk.subarray(0, this.length - this.received); // (Connection: close: nothing follows)
     this.received += chunk.length;
@@ -113,6 +136,7 @@ export class DirectBody extends Readable implements Drainable {
       this.ended();
       return false;
     }
+    if (!more) this.waitingSince = undefined; // backpressure: the socket pauses until the next _read
     return more;
   }
 
@@ -145,6 +169,7 @@ export class DirectBody extends Readable implements Drainable {
   private fail(err: Error): void {
     if (this.finished) return;
     this.finished = true;
+    this.failure = err;
     this.cleanup();
     this.settle?.reject(err);
     this.destroy(err);
@@ -166,14 +191,15 @@ export class DirectBody extends Readable implements Drainable {
       }
       if (this.pendingEnd) return this.ended();
     }
-    this.source.resume();
+    this.waitFor();
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     if (!this.finished) {
       this.finished = true;
+      this.failure = err ?? Object.assign(new Error('the body was closed before it was read to its end'), { code: 'ABORT_ERR' });
       this.cleanup();
-      this.settle?.reject(err ?? Object.assign(new Error('the body was closed before it was read'), { code: 'ABORT_ERR' }));
+      this.settle?.reject(this.failure);
     }
     cb(err);
   }

@@ -8,6 +8,7 @@ import type { Handler, HttpRequest, HttpResponse } from './types.js';
 const MAX_HEAD_BYTES = 64 * 1024;
 /** undici's own default headers and body timeouts (300 s), when --timeout is not given. */
 export const DEFAULT_IDLE_MS = 300_000;
+const CONNECT_TIMEOUT_MS = 10_000;
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const UNSAFE_VALUE = /[\r\n\0]/;
@@ -19,12 +20,12 @@ const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})(?: |$)/;
  * CPU-s per GiB more than reading the socket into one reused buffer and hashing and writing each
  * read in place: a fresh 512 KiB buffer per read (page faults, and garbage collections driven by
  * external memory), a copy of each read into the parser's WebAssembly memory, and a stream hop per
- * chunk. So a request marked `bulk` (BlobClient.open) to an `http:` URL goes out on its own
- * connection (`Connection: close`), and a response that is exactly the simple case, 200 or 206 with
- * one Content-Length and no Transfer-Encoding, is returned with a DirectBody. Anything else (a
- * redirect, an error, a chunked body, a head that does not parse, a connection that fails before a
- * head arrived) is closed and the request handed to `fallback` (undici) as if nothing had happened:
- * a GET can be sent again. HTTPS keeps undici: TLS reads are 16 KiB records whatever the buffer.
+ * chunk. So a request marked `bulk` (BlobClient.open, for blobs of 1 MiB and more) to an `http:` URL
+ * goes out on its own connection (`Connection: close`), and a response in the simple shape, one
+ * Content-Length and no Transfer-Encoding, is returned with a DirectBody. Anything else (a chunked
+ * body, a head that does not parse, a connection that fails before a head arrived) is closed and the
+ * request handed to `fallback` (undici) as if nothing had happened: a GET can be sent again. HTTPS
+ * keeps undici: TLS reads are 16 KiB records whatever the buffer.
  */
 export function directGetHandler(fallback: Handler): Handler {
   return async (req) => {
@@ -73,9 +74,13 @@ function parseHead(text: string): Head | undefined {
   return { status: Number(m[1]), headers };
 }
 
-/** The body length when the response is the simple case; undefined otherwise. */
+/**
+ * The body length when the response is the simple case: one Content-Length, no Transfer-Encoding
+ * (a 200/206 blob, and also a 307 to storage or an error with its JSON, which are then not asked
+ * twice); undefined otherwise (1xx, 204 and 304 have no body by definition: undici gets those).
+ */
 function simpleLength(h: Head): number | undefined {
-  if (h.status !== 200 && h.status !== 206) return undefined;
+  if (h.status < 200 || h.status === 204 || h.status === 304) return undefined;
   if (h.headers['transfer-encoding'] !== undefined) return undefined;
   const cl = h.headers['content-length'];
   if (typeof cl !== 'string' || !/^\d{1,16}$/.test(cl)) return undefined;
@@ -89,22 +94,26 @@ function directGet(req: HttpRequest): Promise<HttpResponse | undefined> {
   if (signal?.aborted) return Promise.reject(signal.reason as Error);
   return new Promise((resolve, reject) => {
     const buffer = Buffer.allocUnsafe(SOCKET_READ_BYTES);
-    let head = Buffer.alloc(0);
+    // the head is gathered in one buffer (a head sent a byte at a time costs one copy of each byte)
+    const head = Buffer.allocUnsafe(MAX_HEAD_BYTES + SOCKET_READ_BYTES);
+    let headLength = 0;
     let settled = false;
     const settle = (res: HttpResponse | undefined, err?: Error): void => {
       if (settled) return;
       settled = true;
-      socket.setTimeout(0);
+      clearTimeout(connectTimer);
+      clearTimeout(headTimer);
       if (err) reject(err);
       else resolve(res);
     };
     const conn: DirectSource & { lastReadAt: number } = {
       lastReadAt: Date.now(),
       onBytes: (view) => {
-        head = Buffer.concat([head, view]);
-        const end = head.indexOf('\r\n\r\n');
+        const from = Math.max(0, headLength - 3);
+        headLength += view.copy(head, headLength);
+        const end = head.subarray(0, headLength).indexOf('\r\n\r\n', from);
         if (end < 0) {
-          if (head.length > MAX_HEAD_BYTES) decline();
+          if (headLength > MAX_HEAD_BYTES) decline();
           return true;
         }
         const parsed = parseHead(head.toString('latin1', 0, end));
@@ -113,7 +122,7 @@ function directGet(req: HttpRequest): Promise<HttpResponse | undefined> {
           decline();
           return false;
         }
-        const body = new DirectBody(conn, length, head.subarray(end + 4));
+        const body = new DirectBody(conn, length, head.subarray(end + 4, headLength));
         body.stallAfter(DEFAULT_IDLE_MS, () => timeoutError(req, 'UND_ERR_BODY_TIMEOUT', 'no data'));
         settle({ status: parsed.status, headers: parsed.headers, body, url: req.url });
         return false;
@@ -149,10 +158,16 @@ function directGet(req: HttpRequest): Promise<HttpResponse | undefined> {
     });
     signal?.addEventListener('abort', onAbort, { once: true });
     socket.setNoDelay(true);
-    socket.setTimeout(DEFAULT_IDLE_MS, () => {
+    // undici's limits: 10 s to connect, 300 s for the whole head
+    const connectTimer = setTimeout(() => {
       conn.close();
-      settle(undefined, timeoutError(req, 'UND_ERR_HEADERS_TIMEOUT', 'no answer'));
-    });
+      settle(undefined, timeoutError(req, 'UND_ERR_CONNECT_TIMEOUT', 'no connection', CONNECT_TIMEOUT_MS));
+    }, CONNECT_TIMEOUT_MS);
+    socket.once('connect', () => clearTimeout(connectTimer));
+    const headTimer = setTimeout(() => {
+      conn.close();
+      settle(undefined, timeoutError(req, 'UND_ERR_HEADERS_TIMEOUT', 'no answer', DEFAULT_IDLE_MS));
+    }, DEFAULT_IDLE_MS);
     socket.on('error', (e) => conn.onEnd(e));
     socket.on('end', () => conn.onEnd());
     socket.on('close', () => conn.onEnd());
@@ -160,9 +175,9 @@ function directGet(req: HttpRequest): Promise<HttpResponse | undefined> {
   });
 }
 
-function timeoutError(req: HttpRequest, code: string, what: string): TransportError {
+function timeoutError(req: HttpRequest, code: string, what: string, ms = DEFAULT_IDLE_MS): TransportError {
   const cause = Object.assign(new Error(what), { code });
-  return Object.assign(new TransportError(`${req.method} ${req.url.origin}${req.url.pathname}: ${what} for ${DEFAULT_IDLE_MS / 1000} s`, { cause }), {
+  return Object.assign(new TransportError(`${req.method} ${req.url.origin}${req.url.pathname}: ${what} for ${ms / 1000} s`, { cause }), {
     hint: 'the registry stopped answering; try again, or set --timeout',
   });
 }

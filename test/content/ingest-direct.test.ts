@@ -68,6 +68,13 @@ describe('pulling blobs into a layout through direct reads', () => {
     body.destroy();
   });
 
+  it('a blob under 1 MiB stays on undici\'s kept-alive connections', async () => {
+    const small = { ...goodDesc, size: 1000 };
+    const body = await repo().fetch(small, { verify: false });
+    expect(body).not.toBeInstanceOf(DirectBody);
+    body.destroy();
+  });
+
   it('stores the blob byte-exact', async () => {
     const dir = tempDir();
     const layout = await OciLayout.open(dir);
