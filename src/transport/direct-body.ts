@@ -75,14 +75,19 @@ export class DirectBody extends Readable implements Drainable {
     this.on('error', () => { /* reported through the promise */ });
     return new Promise<void>((resolve, reject) => {
       this.settle = { resolve, reject };
-      if (this.pending) {
-        const p = this.pending;
-        this.pending = undefined;
-        if (!this.accept(p, true)) return;
-      }
-      if (this.pendingEnd) return this.ended();
-      this.waitFor();
+      this.start();
     });
+  }
+
+  /** The first read (either mode): what came with the head, then the socket. */
+  private start(): void {
+    if (this.pending) {
+      const p = this.pending;
+      this.pending = undefined;
+      if (!this.accept(p, true)) return;
+    }
+    if (this.pendingEnd) return this.ended();
+    this.waitFor();
   }
 
   /** The reader wants bytes: resume the socket, and start the stall clock unless it runs already. */
@@ -184,12 +189,7 @@ export class DirectBody extends Readable implements Drainable {
     if (this.mode === 'direct') return;
     if (this.mode === 'unread') {
       this.mode = 'stream';
-      if (this.pending) {
-        const p = this.pending;
-        this.pending = undefined;
-        if (!this.accept(p, true)) return;
-      }
-      if (this.pendingEnd) return this.ended();
+      return this.start();
     }
     this.waitFor();
   }
