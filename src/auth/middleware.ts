@@ -1,4 +1,4 @@
-import { discard, headerAll, isReplayable, type HttpRequest, type Middleware } from '../transport/types.js';
+import { abandon, discard, headerAll, isReplayable, type HttpRequest, type Middleware } from '../transport/types.js';
 import { pickChallenge, type Challenge } from './challenge.js';
 import { basicAuthorization, type CredentialProvider } from './credentials.js';
 import { mergeScopes, parseScope } from './scope.js';
@@ -55,7 +55,13 @@ export function authMiddleware(o: AuthOptions): Middleware {
     if (!isReplayable(req.body)) return res;
     const hadAuth = first.headers?.authorization !== undefined;
     if (ch.scheme === 'basic' && hadAuth) return res; // the password was refused
-    const retry = await authorize(req, ch, ch.params.scope, hadAuth);
+    let retry: HttpRequest;
+    try {
+      retry = await authorize(req, ch, ch.params.scope, hadAuth);
+    } catch (e) {
+      abandon(res); // nobody reads the 401 now: free its connection
+      throw e;
+    }
     if (!retry.headers?.authorization) return res;
     await discard(res);
     return next(retry);

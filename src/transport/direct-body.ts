@@ -177,6 +177,9 @@ export class DirectBody extends Readable implements Drainable {
     this.failure = err;
     this.cleanup();
     this.settle?.reject(err);
+    // a body nobody reads yet (aborted before its consumer came): the error waits for a reader
+    // (drain() rejects with it) rather than crashing the process as an unhandled 'error'
+    if (this.listenerCount('error') === 0) this.on('error', () => { /* kept in this.failure */ });
     this.destroy(err);
   }
 

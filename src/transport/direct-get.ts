@@ -1,14 +1,17 @@
 import { connect } from 'node:net';
+import { Readable } from 'node:stream';
 import { TransportError } from '../errors/errors.js';
 import { DirectBody, type DirectSource } from './direct-body.js';
 import { SOCKET_READ_BYTES } from './large-reads.js';
-import type { Handler, HttpRequest, HttpResponse } from './types.js';
+import { readCapped, type Handler, type HttpRequest, type HttpResponse } from './types.js';
 
 /** A response head larger than this is not a blob's: undici gets the request. */
 const MAX_HEAD_BYTES = 64 * 1024;
 /** undici's own default headers and body timeouts (300 s), when --timeout is not given. */
 export const DEFAULT_IDLE_MS = 300_000;
 const CONNECT_TIMEOUT_MS = 10_000;
+/** A redirect's or an error's body larger than this is left to undici (they are a few hundred bytes). */
+const SMALL_ANSWER_BYTES = 64 * 1024;
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const UNSAFE_VALUE = /[\r\n\0]/;
@@ -118,13 +121,23 @@ function directGet(req: HttpRequest): Promise<HttpResponse | undefined> {
         }
         const parsed = parseHead(head.toString('latin1', 0, end));
         const length = parsed && simpleLength(parsed);
-        if (!parsed || length === undefined) {
+        const blob = parsed?.status === 200 || parsed?.status === 206;
+        if (!parsed || length === undefined || (!blob && length > SMALL_ANSWER_BYTES)) {
           decline();
           return false;
         }
         const body = new DirectBody(conn, length, head.subarray(end + 4, headLength));
         body.stallAfter(DEFAULT_IDLE_MS, () => timeoutError(req, 'UND_ERR_BODY_TIMEOUT', 'no data'));
-        settle({ status: parsed.status, headers: parsed.headers, body, url: req.url });
+        const answer = { status: parsed.status, headers: parsed.headers, url: req.url };
+        if (blob) settle({ ...answer, body });
+        // A redirect or an error is read whole here and its connection closed: a caller may set such
+        // an answer aside unread (a 401 whose token request fails) without holding a socket open.
+        else {
+          readCapped(body, SMALL_ANSWER_BYTES).then(
+            (bytes) => settle({ ...answer, body: Readable.from(bytes?.length ? [bytes] : []) }),
+            () => settle(undefined), // broken off: undici asks again
+          );
+        }
         return false;
       },
       // before the head: undici tries the request itself (and reports its failure properly)

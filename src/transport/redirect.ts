@@ -1,5 +1,5 @@
 import { RegistryError, TransportError } from '../errors/errors.js';
-import { discard, header, type Middleware } from './types.js';
+import { abandon, discard, header, type Middleware } from './types.js';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
@@ -14,7 +14,10 @@ export function redirectMiddleware(max = 5): Middleware {
       const res = await next(cur);
       const loc = header(res, 'location');
       if (!REDIRECTS.has(res.status) || !loc || (cur.method !== 'GET' && cur.method !== 'HEAD')) return res;
-      if (i >= max) throw new TransportError(`too many redirects for ${req.method} ${req.url.origin}${req.url.pathname}`);
+      if (i >= max) {
+        abandon(res);
+        throw new TransportError(`too many redirects for ${req.method} ${req.url.origin}${req.url.pathname}`);
+      }
       await discard(res);
       let url: URL;
       try {

@@ -49,8 +49,18 @@ export function isReplayable(body: HttpRequest['body']): boolean {
   return body === undefined || typeof body === 'string' || body instanceof Uint8Array;
 }
 
+/**
+ * Close a response body nobody will read (and its connection). undici's bodies emit an abort
+ * 'error' when destroyed before their end: it is expected here, not a crash.
+ */
+export function abandon(res: HttpResponse): void {
+  res.body.on('error', () => { /* closed on purpose */ });
+  res.body.destroy();
+}
+
 /** Throw away a response body so the connection can be reused. */
 export async function discard(res: HttpResponse): Promise<void> {
+  if (res.body.destroyed) return; // its 'close' has been or is being emitted: nothing to wait for
   try {
     res.body.resume();
     if (!res.body.readableEnded) await new Promise<void>((resolve) => { res.body.once('end', resolve); res.body.once('error', () => resolve()); res.body.once('close', resolve); });

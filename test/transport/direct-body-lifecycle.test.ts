@@ -65,6 +65,23 @@ describe('direct reads: timeouts and late readers', () => {
     expect(r).toMatch(/no data/);
   });
 
+  it('a blob body aborted before anyone reads it keeps the error for its reader, with no unhandled error', async () => {
+    const errors: string[] = [];
+    const onErr = (e: unknown): void => void errors.push((e as Error).message);
+    process.prependListener('uncaughtException', onErr);
+    try {
+      const ac = new AbortController();
+      const body = (await repo().fetch(desc, { verify: false, signal: ac.signal })) as DirectBody;
+      expect(body).toBeInstanceOf(DirectBody);
+      ac.abort(new Error('stopped early')); // no 'error' listener on the body yet
+      await realSleep(50);
+      const r = await within(body.drain(() => {}).then(() => 'drained', (e: Error) => `rejected: ${e.message}`), 2000);
+      expect({ r, errors }).toEqual({ r: 'rejected: stopped early', errors: [] });
+    } finally {
+      process.removeListener('uncaughtException', onErr);
+    }
+  });
+
   it('a body that failed before it was drained (its GET was aborted) makes OciLayout.push reject, not hang', async () => {
     const ac = new AbortController();
     const body = await repo().fetch(desc, { verify: false, signal: ac.signal });
