@@ -7,6 +7,7 @@ import { stallTimeoutMiddleware } from './stall.js';
 import { isLoopbackRegistry, registryHost } from '../ref/reference.js';
 import { createDispatcher, undiciHandler } from '../transport/base.js';
 import { directGetHandler } from '../transport/direct-get.js';
+import { directUploadHandler } from '../transport/direct-upload.js';
 import { httpsFallbackMiddleware } from '../transport/fallback.js';
 import { loggingMiddleware, type LogSink } from '../transport/logging.js';
 import { redirectMiddleware } from '../transport/redirect.js';
@@ -38,7 +39,7 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** A custom undici dispatcher (overrides the TLS options; blob bodies then go through it too). */
   dispatcher?: Dispatcher;
-  /** Read plain-HTTP blob bodies straight off the socket (direct-get.ts). Default true. */
+  /** Read plain-HTTP blob bodies straight off the socket, and send local files' blobs straight into it (direct-get.ts, direct-upload.ts). Default true. */
   directReads?: boolean;
 }
 
@@ -57,7 +58,7 @@ export class RegistryClient {
     if (options.timeoutMs) log.push(stallTimeoutMiddleware(options.timeoutMs));
     const viaUndici = undiciHandler(this.dispatcher, { plainHttp: options.plainHttp, clientCert: !!options.certFile });
     // a custom dispatcher (tests, proxies) sees every request
-    const base = options.dispatcher || options.directReads === false ? viaUndici : directGetHandler(viaUndici);
+    const base = options.dispatcher || options.directReads === false ? viaUndici : directUploadHandler(directGetHandler(viaUndici));
     const retry = retryMiddleware({
       ...options.retry,
       onRetry: options.retry?.onRetry ?? (options.log ? (i) => options.log!(`retry ${i.attempt} in ${i.delayMs} ms (${i.reason})`) : undefined),

@@ -5,6 +5,7 @@ import type { Descriptor } from '../oci/types.js';
 import { isNetworkError } from '../transport/base.js';
 import { isRetryableStatus, parseRetryAfter } from '../transport/retry.js';
 import { discard, header, type HttpResponse } from '../transport/types.js';
+import { fileRangeOf } from '../content/file-range.js';
 import { ChunkReader } from './chunks.js';
 import type { RepoContext } from './context.js';
 import { responseError } from './errors.js';
@@ -95,8 +96,9 @@ async function stored(res: HttpResponse, desc: Descriptor): Promise<void> {
 }
 
 /** All bytes are with the registry: check the source has nothing more, then `PUT ?digest=`. */
-async function complete(ctx: RepoContext, desc: Descriptor, reader: ChunkReader, pos: UploadPosition, signal?: AbortSignal): Promise<void> {
-  if (!(await reader.atEnd())) throw new SizeMismatchError(desc.size, desc.size + 1, desc.digest);
+async function complete(ctx: RepoContext, desc: Descriptor, reader: ChunkReader | undefined, pos: UploadPosition, signal?: AbortSignal): Promise<void> {
+  // (no reader: the bytes went out from the file itself, whose size was checked there)
+  if (reader && !(await reader.atEnd())) throw new SizeMismatchError(desc.size, desc.size + 1, desc.digest);
   const res = await finish(ctx, desc, pos, undefined, signal);
   if (res.status === 201 || res.status === 204) return stored(res, desc);
   const err = await responseError(res, `upload ${desc.digest}`, 'BLOB_UPLOAD_UNKNOWN');
@@ -255,9 +257,13 @@ async function streamed(ctx: RepoContext, desc: Descriptor, reader: ChunkReader,
     }
     const headers: Record<string, string> = { 'content-type': OCTET, 'content-length': String(desc.size - from) };
     if (from > 0) headers['content-range'] = `${from}-${desc.size - 1}`;
+    // a fresh upload from a local file may be sent from the file itself (direct-upload.ts): then
+    // the transport reports what went out, and `rest()` is never read
+    const file = from === 0 && reader.position === 0 ? fileRangeOf(reader.source) : undefined;
+    const direct = file ? { fileBody: file, bodyProgress: (n: number) => { sent = n; o.onProgress?.(n); } } : {};
     let res: HttpResponse;
     try {
-      res = await ctx.send({ method: 'PATCH', url: pos.location, body: Readable.from(rest(), { objectMode: false }), retry: false, scopes: pushScopes(ctx), signal: o.signal, headers });
+      res = await ctx.send({ method: 'PATCH', url: pos.location, body: Readable.from(rest(), { objectMode: false }), retry: false, scopes: pushScopes(ctx), signal: o.signal, headers, ...direct });
     } catch (err) {
       if (overrun) throw new SizeMismatchError(desc.size, desc.size + 1, desc.digest);
       // A source that failed (a dropped download feeding a copy) is re-opened like a broken
@@ -282,6 +288,10 @@ async function streamed(ctx: RepoContext, desc: Descriptor, reader: ChunkReader,
     pos = { location: newestLocation(res, pos.location), offset: off };
     if (off !== desc.size) throw new InterruptedStreamError(`upload ${desc.digest}: registry has ${off} of ${desc.size} bytes after the stream`);
     await journal(ctx, desc, pos, o);
+    if (file && reader.position === 0) {
+      reader.close(); // the stream was never read: the file went out directly
+      return complete(ctx, desc, undefined, pos, o.signal);
+    }
   }
   return complete(ctx, desc, reader, pos, o.signal);
 }

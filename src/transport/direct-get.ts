@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { TransportError } from '../errors/errors.js';
 import { DirectBody, type DirectSource } from './direct-body.js';
 import { SOCKET_READ_BYTES } from './large-reads.js';
+import { headersAreSafe, parseHead, requestHead, simpleLength } from './http1.js';
 import { readCapped, type Handler, type HttpRequest, type HttpResponse } from './types.js';
 
 /** A response head larger than this is not a blob's: undici gets the request. */
@@ -13,9 +14,6 @@ const CONNECT_TIMEOUT_MS = 10_000;
 /** A redirect's or an error's body larger than this is left to undici (they are a few hundred bytes). */
 const SMALL_ANSWER_BYTES = 64 * 1024;
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const UNSAFE_VALUE = /[\r\n\0]/;
-const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})(?: |$)/;
 
 /**
  * The blob GETs of a pull over plain HTTP, read without undici. Measured on this project's 2-core
@@ -40,55 +38,7 @@ export function directGetHandler(fallback: Handler): Handler {
 
 function eligible(req: HttpRequest): boolean {
   if (!req.bulk || req.method !== 'GET' || req.url.protocol !== 'http:' || req.body !== undefined) return false;
-  for (const [k, v] of Object.entries(req.headers ?? {})) if (!TOKEN.test(k) || UNSAFE_VALUE.test(v)) return false;
-  return true;
-}
-
-function requestHead(req: HttpRequest): string {
-  const lines = [`GET ${req.url.pathname}${req.url.search} HTTP/1.1`, `host: ${req.url.host}`, 'connection: close'];
-  for (const [k, v] of Object.entries(req.headers ?? {})) {
-    const name = k.toLowerCase();
-    if (name !== 'host' && name !== 'connection' && name !== 'content-length' && name !== 'transfer-encoding') lines.push(`${k}: ${v}`);
-  }
-  return `${lines.join('\r\n')}\r\n\r\n`;
-}
-
-interface Head {
-  status: number;
-  headers: Record<string, string | string[]>;
-}
-
-/** Status line and headers; undefined when anything is unusual (undici then does the request). */
-function parseHead(text: string): Head | undefined {
-  const lines = text.split('\r\n');
-  const m = STATUS_LINE.exec(lines[0]!);
-  if (!m) return undefined;
-  const headers: Record<string, string | string[]> = {};
-  for (const line of lines.slice(1)) {
-    const i = line.indexOf(':');
-    if (i <= 0) return undefined; // also obs-fold continuation lines
-    const name = line.slice(0, i);
-    if (!TOKEN.test(name)) return undefined;
-    const key = name.toLowerCase();
-    const value = line.slice(i + 1).trim();
-    const had = headers[key];
-    headers[key] = had === undefined ? value : Array.isArray(had) ? [...had, value] : [had, value];
-  }
-  return { status: Number(m[1]), headers };
-}
-
-/**
- * The body length when the response is the simple case: one Content-Length, no Transfer-Encoding
- * (a 200/206 blob, and also a 307 to storage or an error with its JSON, which are then not asked
- * twice); undefined otherwise (1xx, 204 and 304 have no body by definition: undici gets those).
- */
-function simpleLength(h: Head): number | undefined {
-  if (h.status < 200 || h.status === 204 || h.status === 304) return undefined;
-  if (h.headers['transfer-encoding'] !== undefined) return undefined;
-  const cl = h.headers['content-length'];
-  if (typeof cl !== 'string' || !/^\d{1,16}$/.test(cl)) return undefined;
-  const n = Number(cl);
-  return Number.isSafeInteger(n) ? n : undefined;
+  return headersAreSafe(req);
 }
 
 /** One GET on a fresh connection: the response when it is the simple case, else undefined. */
@@ -184,7 +134,7 @@ function directGet(req: HttpRequest): Promise<HttpResponse | undefined> {
     socket.on('error', (e) => conn.onEnd(e));
     socket.on('end', () => conn.onEnd());
     socket.on('close', () => conn.onEnd());
-    socket.write(requestHead(req));
+    socket.write(requestHead(req, 'GET'));
   });
 }
 

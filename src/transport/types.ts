@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { FileRange } from '../content/file-range.js';
 
 /** A request as it flows through the pipeline. Bodies that are strings or bytes can be replayed. */
 export interface HttpRequest {
@@ -14,6 +15,13 @@ export interface HttpRequest {
   signal?: AbortSignal;
   /** A large body is expected (a blob GET): over plain HTTP it may be read without undici (direct-get.ts). */
   bulk?: boolean;
+  /**
+   * The body's bytes lie in this file (from `start`, Content-Length of them): over plain HTTP they
+   * may be sent from it without undici (direct-upload.ts); `body` is what undici sends otherwise.
+   */
+  fileBody?: FileRange;
+  /** Bytes of the body sent so far, when direct-upload.ts sends it (undici's path reads `body`). */
+  bodyProgress?: (bytes: number) => void;
 }
 
 export interface HttpResponse {

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { withFileRange } from '../file-range.js';
 import { notFound, type FileSource } from '../source.js';
 
 /** A FileSource over a directory. */
@@ -24,7 +25,8 @@ export class DirSource implements FileSource {
     }
   }
   async open(name: string, offset = 0): Promise<Readable> {
-    const fh = await fsp.open(this.path(name), 'r');
-    return createReadStream('', { fd: fh, start: offset, highWaterMark: 1 << 20, autoClose: true });
+    const path = this.path(name);
+    const fh = await fsp.open(path, 'r');
+    return withFileRange(createReadStream('', { fd: fh, start: offset, highWaterMark: 1 << 20, autoClose: true }), { path, start: offset });
   }
 }

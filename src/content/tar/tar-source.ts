@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
+import { withFileRange } from '../file-range.js';
 import { notFound, type FileSource } from '../source.js';
 import { indexTar, normalizeTarName, type TarEntry } from './tar-index.js';
 
@@ -29,6 +30,7 @@ export class TarSource implements FileSource {
     const e = this.entries.get(normalizeTarName(name));
     if (!e) throw notFound(name, this.path);
     if (offset >= e.size) return Readable.from([]);
-    return createReadStream(this.path, { start: e.offset + offset, end: e.offset + e.size - 1, highWaterMark: 1 << 20 });
+    const stream = createReadStream(this.path, { start: e.offset + offset, end: e.offset + e.size - 1, highWaterMark: 1 << 20 });
+    return withFileRange(stream, { path: this.path, start: e.offset + offset, end: e.offset + e.size });
   }
 }
