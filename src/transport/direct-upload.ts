@@ -22,8 +22,9 @@ const CONNECT_TIMEOUT_MS = 10_000;
  * prototype against dist serve: 1.72-1.85 s and 0.75 client CPU-s, against 2.13-2.32 s and 1.5.
  *
  * A request qualifies when it carries `fileBody` (uploads.ts sets it for a fresh streamed PATCH
- * whose source is a file range) and a Content-Length, to an `http:` URL. A connection that fails
- * before any byte was sent goes to `fallback` (undici, with the request's ordinary body).
+ * whose source is a file range) and a Content-Length, to an `http:` URL. A connection refused or
+ * closed before any byte was sent goes to `fallback` (undici, with the request's ordinary body); one
+ * that does not connect within 10 s is a network error (undici's limit), which the upload retries.
  */
 export function directUploadHandler(fallback: Handler): Handler {
   return async (req) => {
@@ -41,18 +42,20 @@ const socketError = (req: HttpRequest, what: string, cause?: unknown): Transport
 function directUpload(req: HttpRequest, file: FileRange, length: number): Promise<HttpResponse | undefined> {
   const { signal } = req;
   if (signal?.aborted) return Promise.reject(signal.reason as Error);
-  let fd: number;
+  let fd: number | undefined;
   let size: number;
   try {
     fd = openSync(file.path, 'r');
     size = fstatSync(fd).size;
   } catch {
+    if (fd !== undefined) closeSync(fd);
     return Promise.resolve(undefined); // undici's body (the stream) reports the file's problem
   }
+  const fileFd = fd;
   // exactly `length` bytes from `start` (the streamed path finds a longer source at its end)
   const available = Math.min(size, file.end ?? size) - file.start;
   if (available !== length) {
-    closeSync(fd);
+    closeSync(fileFd);
     return Promise.reject(new SizeMismatchError(length, available, `${file.path} (from byte ${file.start})`));
   }
   return new Promise((resolve, reject) => {
@@ -67,27 +70,34 @@ function directUpload(req: HttpRequest, file: FileRange, length: number): Promis
       done = true;
       clearTimeout(connectTimer);
       signal?.removeEventListener('abort', onAbort);
-      closeSync(fd);
+      closeSync(fileFd);
       socket.destroy();
       if (err) reject(err);
       else resolve(res);
     };
-    /** The complete answer, once its head and body (Content-Length) arrived; undefined until then. */
-    const parsed = (): HttpResponse | undefined | Error => {
+    /**
+     * The complete answer once its head and body arrived (`closed`: the connection ended, which ends
+     * a body that has no length); undefined until then. A body larger than MAX_ANSWER_BYTES (an error
+     * page) is cut there: only its start is shown to anyone.
+     */
+    const parsed = (closed = false): HttpResponse | undefined | Error => {
       const end = answer.indexOf('\r\n\r\n');
       if (end < 0) return answer.length > MAX_ANSWER_BYTES ? socketError(req, 'the answer head is too large') : undefined;
       const head = parseHead(answer.toString('latin1', 0, end));
       if (!head) return socketError(req, 'the answer does not parse as HTTP/1.1');
       const rest = answer.subarray(end + 4);
+      const coding = String(head.headers['transfer-encoding'] ?? '').split(',').pop()!.trim().toLowerCase();
       let body: Buffer | undefined | Error;
-      if (head.headers['transfer-encoding'] === 'chunked') body = decodeChunked(rest);
+      if (coding === 'chunked') body = decodeChunked(rest);
+      else if (head.status === 204 || head.status === 304) body = rest.subarray(0, 0);
       else {
-        const bodyLength = head.status === 204 ? 0 : simpleLength(head);
-        if (bodyLength === undefined) return socketError(req, `an answer (HTTP ${head.status}) without a usable length`);
-        body = rest.length >= bodyLength ? rest.subarray(0, bodyLength) : undefined;
+        const bodyLength = coding ? undefined : simpleLength(head);
+        if (bodyLength !== undefined) body = rest.length >= bodyLength ? rest.subarray(0, bodyLength) : undefined;
+        else if (closed) body = rest; // no length: the body ends with the connection
       }
       if (body instanceof Error) return socketError(req, `the answer's body: ${body.message}`);
-      if (body === undefined) return answer.length > MAX_ANSWER_BYTES ? socketError(req, 'the answer is too large') : undefined;
+      if (body === undefined && rest.length > MAX_ANSWER_BYTES) body = rest.subarray(0, MAX_ANSWER_BYTES);
+      if (body === undefined) return undefined;
       return { status: head.status, headers: head.headers, body: Readable.from(body.length ? [Buffer.from(body)] : []), url: req.url };
     };
     const onAbort = (): void => finish(undefined, signal!.reason as Error);
@@ -107,13 +117,13 @@ function directUpload(req: HttpRequest, file: FileRange, length: number): Promis
     socket.on('error', (e) => {
       // before the first byte went out, undici may try (it reports a refused connection properly)
       if (!began) return finish(undefined);
-      const r = parsed();
+      const r = parsed(true);
       if (r && !(r instanceof Error)) return finish(r);
       finish(undefined, socketError(req, `connection lost after ${sent} of ${length} bytes: ${e.message}`, e));
     });
     socket.on('close', () => {
       if (!began) return finish(undefined);
-      const r = parsed();
+      const r = parsed(true);
       if (r && !(r instanceof Error)) return finish(r);
       finish(undefined, socketError(req, `the registry closed the connection after ${sent} of ${length} bytes${answer.length ? ' with an incomplete answer' : ''}`));
     });
@@ -125,19 +135,24 @@ function directUpload(req: HttpRequest, file: FileRange, length: number): Promis
         const buf = buffers[k]!;
         let n: number;
         try {
-          n = readSync(fd, buf, 0, Math.min(READ_BYTES, length - sent), file.start + sent);
+          n = readSync(fileFd, buf, 0, Math.min(READ_BYTES, length - sent), file.start + sent);
         } catch (e) {
           return finish(undefined, e as Error);
         }
         if (n === 0) return finish(undefined, new SizeMismatchError(file.start + length, file.start + sent, `${file.path} (from byte ${file.start})`));
         writing[k] = true;
         sent += n;
-        req.bodyProgress?.(sent);
-        const more = socket.write(n === buf.length ? buf : buf.subarray(0, n), (err) => {
+        try {
+          req.bodyProgress?.(sent);
+        } catch (e) {
+          return finish(undefined, e as Error); // (through undici the same throw fails the request)
+        }
+        // Both buffers may be in flight (each 1 MiB write is over the socket's 16 KiB mark anyway):
+        // the next read waits for its buffer's write, not for 'drain'.
+        socket.write(n === buf.length ? buf : buf.subarray(0, n), (err) => {
           writing[k] = false;
           if (!err) pump();
         });
-        if (!more) return; // 'drain' follows the write completions, which resume the pump
       }
     };
     socket.once('connect', () => {
