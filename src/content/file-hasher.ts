@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import type { Algorithm, Digest } from '../../digest/digest.js';
-import { Digester } from '../../digest/digester.js';
+import type { Algorithm, Digest } from '../digest/digest.js';
+import { Digester } from '../digest/digester.js';
 
 /**
  * The digest of a file being written, computed by a worker thread that reads the file back from
@@ -32,22 +32,28 @@ const { openSync, readSync, closeSync } = require('node:fs');
 const { createHash } = require('node:crypto');
 const jobs = new Map();
 const buf = Buffer.allocUnsafe(1 << 20);
+// The file is opened for each batch, not held: a job whose file is deleted (an abandoned upload
+// the registry purged) holds no descriptor, so its disk space is freed.
 parentPort.on('message', (m) => {
-  let j = jobs.get(m.id);
+  const j = jobs.get(m.id);
+  let fd;
   try {
-    if (m.op === 'start') { jobs.set(m.id, { fd: openSync(m.path, 'r'), h: createHash(m.alg), done: 0 }); return; }
+    if (m.op === 'start') { jobs.set(m.id, { path: m.path, h: createHash(m.alg), done: 0 }); return; }
     if (!j) { if (m.op === 'finish') parentPort.postMessage({ id: m.id, error: 'no such job' }); return; }
-    if (m.op === 'cancel') { jobs.delete(m.id); closeSync(j.fd); return; }
+    if (m.op === 'cancel') { jobs.delete(m.id); return; }
+    if (j.done < m.upTo) fd = openSync(j.path, 'r');
     while (j.done < m.upTo) {
-      const n = readSync(j.fd, buf, 0, Math.min(buf.length, m.upTo - j.done), j.done);
+      const n = readSync(fd, buf, 0, Math.min(buf.length, m.upTo - j.done), j.done);
       if (n === 0) throw new Error('the file holds ' + j.done + ' bytes, ' + m.upTo + ' were written');
       j.h.update(buf.subarray(0, n));
       j.done += n;
     }
-    if (m.op === 'finish') { jobs.delete(m.id); closeSync(j.fd); parentPort.postMessage({ id: m.id, hex: j.h.digest('hex') }); }
+    if (m.op === 'finish') { jobs.delete(m.id); parentPort.postMessage({ id: m.id, hex: j.h.digest('hex') }); }
   } catch (e) {
-    if (j) { jobs.delete(m.id); try { closeSync(j.fd); } catch {} }
+    jobs.delete(m.id);
     parentPort.postMessage({ id: m.id, error: String(e && e.message || e) });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 });
 `;
@@ -60,17 +66,22 @@ class HashWorker {
   private nextId = 1;
   private readonly waiting = new Map<number, (r: Reply) => void>();
   private open = 0;
+  /** Jobs that keep the process alive (a CLI's), by id. */
+  private readonly alive = new Set<number>();
 
   get running(): boolean {
     return this.worker !== undefined;
   }
 
-  /** A started job's id, or undefined when no worker can run. */
-  start(path: string, alg: Algorithm): number | undefined {
+  /** A started job's id, or undefined when no worker can run. `keepAlive`: the process waits for the job. */
+  start(path: string, alg: Algorithm, keepAlive: boolean): number | undefined {
     const w = this.ensure();
     if (!w) return undefined;
     const id = this.nextId++;
-    this.jobStarted();
+    if (keepAlive) {
+      this.alive.add(id);
+      this.jobStarted();
+    }
     w.postMessage({ op: 'start', id, path, alg });
     return id;
   }
@@ -84,7 +95,7 @@ class HashWorker {
     if (!w) return Promise.resolve({ id, error: 'the hashing worker stopped' });
     return new Promise<Reply>((resolve) => {
       this.waiting.set(id, (r) => {
-        this.jobEnded();
+        if (this.alive.delete(id)) this.jobEnded();
         resolve(r);
       });
       w.postMessage({ op: 'finish', id, upTo });
@@ -94,7 +105,7 @@ class HashWorker {
   cancel(id: number): void {
     if (!this.worker) return;
     this.worker.postMessage({ op: 'cancel', id });
-    if (!this.waiting.has(id)) this.jobEnded();
+    if (!this.waiting.has(id) && this.alive.delete(id)) this.jobEnded();
   }
 
   // The worker keeps the process alive only while a job is open (a CLI exits when its work is done).
@@ -109,7 +120,6 @@ class HashWorker {
     if (this.worker || this.broken) return this.worker;
     try {
       const w = new Worker(WORKER_SOURCE, { eval: true, stdout: false, stderr: false });
-      w.unref();
       w.on('message', (r: Reply) => {
         const done = this.waiting.get(r.id);
         this.waiting.delete(r.id);
@@ -123,6 +133,7 @@ class HashWorker {
       };
       w.on('error', (e) => fail(`the hashing worker failed: ${e.message}`));
       w.on('exit', () => fail('the hashing worker stopped'));
+      w.unref(); // after the listeners: adding a 'message' listener refs the worker again
       this.worker = w;
     } catch {
       this.broken = true;
@@ -138,9 +149,13 @@ export function hashWorkerRunning(): boolean {
   return shared.running;
 }
 
-/** Hash the file at `path` (being written from byte 0) on the hashing worker, or here when none runs. */
-export function hashFileBehindWriter(path: string, alg: Algorithm): FileHash {
-  const id = shared.start(path, alg);
+/**
+ * Hash the file at `path` (being written from byte 0) on the hashing worker, or here when none runs.
+ * `keepAlive: false` (a server's uploads, which may be abandoned): the job does not keep the
+ * process alive.
+ */
+export function hashFileBehindWriter(path: string, alg: Algorithm, opts: { keepAlive?: boolean } = {}): FileHash {
+  const id = shared.start(path, alg, opts.keepAlive ?? true);
   if (id === undefined) return inline(path, alg);
   let told = 0;
   let done = false;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { algorithmOf, type Digest } from '../digest/digest.js';
+import { hashFileBehindWriter } from '../content/file-hasher.js';
+import { algorithmOf, type Algorithm, type Digest } from '../digest/digest.js';
 import { Digester } from '../digest/digester.js';
 import { RegistryError } from '../errors/errors.js';
 import { AbortableBody } from './abortable-body.js';
@@ -8,6 +9,7 @@ import type { BlobStore } from './blob-store.js';
 import type { StorageDriver } from './driver/driver.js';
 import { deleteIfExists, isNotFound, sizeOf } from './links.js';
 import { paths } from './paths.js';
+import { uploadHash, type UploadHash } from './upload-hash.js';
 import type { RepoBlobs } from './repo-blobs.js';
 import { KeyedMutex } from './mutex.js';
 
@@ -38,7 +40,7 @@ export function uploadRange(size: number): string {
  * unless the process restarted in between (then the data file is hashed once on finish).
  */
 export class UploadSessions {
-  private readonly hashers = new Map<string, Digester>();
+  private readonly hashers = new Map<string, UploadHash>();
   private readonly mutex = new KeyedMutex();
   /** The append in progress per upload id: cancel() stops it instead of waiting for its client. */
   private readonly writing = new Map<string, AbortableBody>();
@@ -89,8 +91,18 @@ export class UploadSessions {
     const startedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     await this.driver.putContent(paths.uploadData(name, id), new Uint8Array(0));
     await this.driver.putContent(paths.uploadStartedAt(name, id), Buffer.from(startedAt));
-    this.hashers.set(id, new Digester('sha256'));
+    this.hashers.set(id, this.newHash(name, id));
     return { id, name, size: 0, startedAt };
+  }
+
+  /** A hash of the upload's data from byte 0 (on the hashing worker where the data is a local file). */
+  private newHash(name: string, id: string, algorithm: Algorithm = 'sha256'): UploadHash {
+    return uploadHash(this.driver.localPath?.(paths.uploadData(name, id)), algorithm);
+  }
+
+  private dropHash(id: string): void {
+    this.hashers.get(id)?.cancel();
+    this.hashers.delete(id);
   }
 
   async status(name: string, id: string): Promise<UploadStatus> {
@@ -119,10 +131,11 @@ export class UploadSessions {
       });
     }
     let hasher = this.hashers.get(id);
-    if (hasher && hasher.size !== st.size) hasher = undefined;
-    if (!hasher && st.size === 0) hasher = new Digester('sha256');
-    if (hasher) this.hashers.set(id, hasher);
-    else this.hashers.delete(id);
+    if (hasher && hasher.size !== st.size) {
+      this.dropHash(id);
+      hasher = undefined;
+    }
+    if (!hasher && st.size === 0) this.hashers.set(id, (hasher = this.newHash(name, id)));
     const writer = await this.driver.writer(paths.uploadData(name, id), { append: true });
     const input = new AbortableBody(body);
     this.writing.set(id, input);
@@ -134,8 +147,10 @@ export class UploadSessions {
         if (opts.length !== undefined && received > opts.length) throw new RegistryError('SIZE_INVALID', 'chunk longer than its Content-Range');
         await writer.write(chunk);
         hasher?.update(chunk);
+        if (writer.flushed !== undefined) hasher?.flushed(writer.flushed);
       }
       await writer.commit();
+      hasher?.flushed(writer.size);
       if (opts.length !== undefined && received !== opts.length) {
         throw new RegistryError('SIZE_INVALID', `chunk of ${received} bytes, its Content-Range says ${opts.length}`);
       }
@@ -147,7 +162,7 @@ export class UploadSessions {
       await writer.close().catch(() => undefined);
       // a refused chunk leaves nothing behind where the driver can cut it off: the client resends it whole
       const rolledBack = refused && !!this.driver.truncate && (await this.driver.truncate(paths.uploadData(name, id), st.size).then(() => true, () => false));
-      if (rolledBack || (hasher && hasher.size !== writer.size)) this.hashers.delete(id);
+      if (rolledBack || (hasher && hasher.size !== writer.size)) this.dropHash(id);
     }
     return { ...st, size: writer.size };
   }
@@ -200,7 +215,7 @@ export class UploadSessions {
   }
 
   private async cancelLocked(name: string, id: string): Promise<void> {
-    this.hashers.delete(id);
+    this.dropHash(id);
     this.adopted.delete(id);
     await deleteIfExists(this.driver, paths.uploadDir(name, id));
   }
@@ -214,10 +229,15 @@ export class UploadSessions {
       this.hashers.delete(id);
       return hasher.digest();
     }
-    const d = new Digester(alg);
+    this.dropHash(id);
     // No data file: a finish moved it into the blob store, its link failed, and the process restarted
     // since. The upload holds nothing (as status() says); reading it was a 500.
-    if (stored === undefined) return d.digest();
+    if (stored === undefined) return new Digester(alg).digest();
+    // hashed whole now (the process restarted, or another instance took part): a local file on the
+    // hashing worker, anything else read through the driver
+    const local = this.driver.localPath?.(paths.uploadData(name, id));
+    if (local) return hashFileBehindWriter(local, alg, { keepAlive: false }).digest(size);
+    const d = new Digester(alg);
     for await (const chunk of await this.driver.reader(paths.uploadData(name, id))) d.update(chunk as Buffer);
     return d.digest();
   }

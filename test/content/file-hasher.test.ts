@@ -3,7 +3,7 @@ import { closeSync, openSync, truncateSync, writeFileSync, writeSync } from 'nod
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { hashFileBehindWriter, hashWorkerRunning } from '../../src/content/layout/file-hasher.js';
+import { hashFileBehindWriter, hashWorkerRunning } from '../../src/content/file-hasher.js';
 import { OciLayout } from '../../src/content/layout/oci-layout.js';
 import type { Digest } from '../../src/digest/digest.js';
 import { DigestMismatchError } from '../../src/errors/errors.js';

@@ -15,18 +15,30 @@ beforeEach(() => {
   dir = tempDir('dist-stream-');
 });
 
-/** A filesystem driver that counts reads of upload data (to prove PUT does not re-read the blob). */
+/**
+ * A filesystem driver that counts reads of upload data (to prove PUT does not re-read the blob).
+ * `local: false` hides its files (as S3 or memory would): uploads are then hashed in-process.
+ */
 class CountingDriver extends FilesystemDriver {
   uploadReads = 0;
+  localPaths: string[] = [];
+  constructor(root: string, private readonly local = true) {
+    super(root);
+  }
   override async reader(path: string, offset?: number): Promise<Readable> {
     if (path.includes('/_uploads/')) this.uploadReads++;
     return super.reader(path, offset);
+  }
+  override localPath(path: string): string {
+    this.localPaths.push(path);
+    // (a driver without local files has no such method; here the registry only ever asks)
+    return this.local ? super.localPath(path) : (undefined as unknown as string);
   }
 }
 
 describe('streaming', () => {
   it('the digest is computed while PATCH data arrives: finishing does not re-read the data, except once after a restart', async () => {
-    const driver = new CountingDriver(dir);
+    const driver = new CountingDriver(dir, false);
     const a = await startRegistry({ driver });
     const data = Buffer.alloc(300_000, 7);
     const loc = (await raw(a.url, 'POST', '/v2/s/r/blobs/uploads/')).header('location')!;
@@ -41,6 +53,29 @@ describe('streaming', () => {
     await raw(b.url, 'PATCH', loc2, { body: data.subarray(150_000) });
     expect((await raw(b.url, 'PUT', `${loc2}?digest=${sha(data)}`)).status).toBe(201);
     expect(driver.uploadReads).toBe(1);
+    await b.close();
+  });
+
+  it('where uploads are local files, the hashing worker reads them: no driver read, also after a restart, and the digests hold', async () => {
+    const driver = new CountingDriver(dir, true);
+    const a = await startRegistry({ driver });
+    const data = Buffer.alloc(9_000_000, 7);
+    for (let i = 0; i < data.length; i += 4096) data[i] = i & 0xff;
+    const loc = (await raw(a.url, 'POST', '/v2/s/w/blobs/uploads/')).header('location')!;
+    await raw(a.url, 'PATCH', loc, { body: data.subarray(0, 5_000_000) });
+    await raw(a.url, 'PATCH', loc, { body: data.subarray(5_000_000, 8_000_000) });
+    const wrong = await raw(a.url, 'PUT', `${loc}?digest=${sha(data)}`); // (8 MB uploaded, not 9)
+    expect(wrong.status).toBe(400);
+    expect((await raw(a.url, 'PUT', `${loc}?digest=${sha(data.subarray(0, 8_000_000))}`)).status).toBe(201);
+    const loc2 = (await raw(a.url, 'POST', '/v2/s/w/blobs/uploads/')).header('location')!;
+    await raw(a.url, 'PATCH', loc2, { body: data.subarray(0, 6_000_000) });
+    await a.close();
+    const b = await startRegistry({ driver });
+    await raw(b.url, 'PATCH', loc2, { body: data.subarray(6_000_000) });
+    expect((await raw(b.url, 'PUT', `${loc2}?digest=${sha(Buffer.from('not it'))}`)).status).toBe(400);
+    expect((await raw(b.url, 'PUT', `${loc2}?digest=${sha(data)}`)).status).toBe(201);
+    expect(driver.uploadReads).toBe(0);
+    expect(driver.localPaths.some((p) => p.includes('/_uploads/'))).toBe(true);
     await b.close();
   });
 

@@ -9,7 +9,7 @@ import { DigestMismatchError, SizeMismatchError } from '../../errors/errors.js';
 import type { Descriptor } from '../../oci/types.js';
 import type { PushOptions } from '../target.js';
 import { isDrainable, type Drainable } from '../drainable.js';
-import { hashFileBehindWriter, type FileHash } from './file-hasher.js';
+import { hashFileBehindWriter, type FileHash } from '../file-hasher.js';
 import { FileSink, writeChunk } from './file-sink.js';
 import { tryLock } from './lock.js';
 import { blobName, INGEST_DIR, partialName } from './paths.js';

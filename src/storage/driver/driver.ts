@@ -29,6 +29,8 @@ export interface StorageDriver {
    * where a driver cannot (S3 multipart parts), the bytes stay and the upload's status reports them.
    */
   truncate?(path: string, size: number): Promise<void>;
+  /** The object's file on this machine, where the driver keeps objects as local files (filesystem). */
+  localPath?(path: string): string;
 }
 
 export interface FileInfo {
@@ -42,6 +44,8 @@ export interface FileInfo {
 export interface FileWriter {
   /** Bytes in the object so far (including what an appended writer found). */
   readonly size: number;
+  /** Of those, the bytes already written out to the object (a local file's writer buffers some). */
+  readonly flushed?: number;
   write(chunk: Uint8Array): Promise<void>;
   /** Flush and persist; after this the object holds exactly `size` bytes. */
   commit(): Promise<void>;

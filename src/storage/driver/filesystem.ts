@@ -109,6 +109,10 @@ export class FilesystemDriver implements StorageDriver {
     }
   }
 
+  localPath(path: string): string {
+    return this.full(path);
+  }
+
   async truncate(path: string, size: number): Promise<void> {
     try {
       await fsp.truncate(this.full(path), size);
@@ -148,10 +152,15 @@ export class FilesystemDriver implements StorageDriver {
 class FsWriter implements FileWriter {
   private error: Error | undefined;
   private closed = false;
+  private readonly start: number;
   constructor(private readonly ws: WriteStream, private readonly full: string, public size: number) {
+    this.start = size;
     ws.on('error', (e) => {
       this.error = e;
     });
+  }
+  get flushed(): number {
+    return this.start + this.ws.bytesWritten;
   }
   async write(chunk: Uint8Array): Promise<void> {
     if (this.error) throw this.error;
