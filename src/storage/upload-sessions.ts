@@ -58,6 +58,14 @@ export class UploadSessions {
    * and asked again hung too. A client never sends two PATCHes to one upload at once on purpose.
    */
   takeOverAfterMs = 10_000;
+  /**
+   * A session's running hash is dropped once the session has been idle this long (its client gone,
+   * or the upload purged from storage behind our back): it would be kept until the process ends, in
+   * this map and in the hashing worker. A client that comes back later is still served: its finish
+   * hashes the data file whole.
+   */
+  hashIdleMs = 60 * 60 * 1000;
+  private readonly hashUsed = new Map<string, number>();
 
   constructor(private readonly driver: StorageDriver, private readonly blobs: BlobStore, private readonly repoBlobs: RepoBlobs) {}
 
@@ -91,7 +99,9 @@ export class UploadSessions {
     const startedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     await this.driver.putContent(paths.uploadData(name, id), new Uint8Array(0));
     await this.driver.putContent(paths.uploadStartedAt(name, id), Buffer.from(startedAt));
+    this.sweepIdleHashes();
     this.hashers.set(id, this.newHash(name, id));
+    this.hashUsed.set(id, Date.now());
     return { id, name, size: 0, startedAt };
   }
 
@@ -103,6 +113,12 @@ export class UploadSessions {
   private dropHash(id: string): void {
     this.hashers.get(id)?.cancel();
     this.hashers.delete(id);
+    this.hashUsed.delete(id);
+  }
+
+  private sweepIdleHashes(): void {
+    const now = Date.now();
+    for (const [id, used] of this.hashUsed) if (now - used > this.hashIdleMs && !this.writing.has(id)) this.dropHash(id);
   }
 
   async status(name: string, id: string): Promise<UploadStatus> {
@@ -136,6 +152,7 @@ export class UploadSessions {
       hasher = undefined;
     }
     if (!hasher && st.size === 0) this.hashers.set(id, (hasher = this.newHash(name, id)));
+    if (hasher) this.hashUsed.set(id, Date.now());
     const writer = await this.driver.writer(paths.uploadData(name, id), { append: true });
     const input = new AbortableBody(body);
     this.writing.set(id, input);
@@ -163,6 +180,7 @@ export class UploadSessions {
       // a refused chunk leaves nothing behind where the driver can cut it off: the client resends it whole
       const rolledBack = refused && !!this.driver.truncate && (await this.driver.truncate(paths.uploadData(name, id), st.size).then(() => true, () => false));
       if (rolledBack || (hasher && hasher.size !== writer.size)) this.dropHash(id);
+      else if (hasher) this.hashUsed.set(id, Date.now()); // idle counts from the end of the last append
     }
     return { ...st, size: writer.size };
   }
@@ -227,6 +245,7 @@ export class UploadSessions {
     const size = stored ?? 0;
     if (hasher && hasher.algorithm === alg && hasher.size === size) {
       this.hashers.delete(id);
+      this.hashUsed.delete(id);
       return hasher.digest();
     }
     this.dropHash(id);
