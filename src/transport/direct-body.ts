@@ -1,8 +1,6 @@
 import { Readable } from 'node:stream';
 import type { Drainable } from '../content/drainable.js';
-import { Digester, type VerifyOptions } from '../digest/digester.js';
-import { algorithmOf } from '../digest/digest.js';
-import { DigestMismatchError, SizeMismatchError } from '../errors/errors.js';
+import { Verifier, type VerifyOptions } from '../digest/digester.js';
 
 /** What a DirectBody reads from: the raw connection of direct-get.ts. */
 export interface DirectSource {
@@ -29,7 +27,7 @@ export interface DirectSource {
 export class DirectBody extends Readable implements Drainable {
   private mode: 'unread' | 'stream' | 'direct' = 'unread';
   private received = 0;
-  private check?: { digester: Digester; opts: VerifyOptions };
+  private check?: Verifier;
   private sink?: (view: Buffer) => void;
   private settle?: { resolve: () => void; reject: (e: Error) => void };
   private finished = false;
@@ -53,13 +51,13 @@ export class DirectBody extends Readable implements Drainable {
 
   /** Check size and digest while the bytes flow; the body fails at its end on a mismatch. */
   verify(opts: VerifyOptions): this {
-    this.check = { digester: new Digester(algorithmOf(opts.digest)), opts };
+    this.check = new Verifier(opts);
     return this;
   }
 
   /** True when this body checks exactly `digest` and `size` (so a consumer need not hash again). */
   verifies(digest: string, size: number): boolean {
-    return this.check?.opts.digest === digest && this.check.opts.size === size;
+    return this.check?.verifies(digest, size) ?? false;
   }
 
   /**
@@ -125,11 +123,7 @@ export class DirectBody extends Readable implements Drainable {
     if (this.received + chunk.length > this.length) chunk = chunk.subarray(0, this.length - this.received); // (Connection: close: nothing follows)
     this.received += chunk.length;
     try {
-      if (this.check) {
-        this.check.digester.update(chunk);
-        const { size } = this.check.opts;
-        if (size !== undefined && this.check.digester.size > size) throw new SizeMismatchError(size, this.check.digester.size, this.what());
-      }
+      this.check?.update(chunk);
       if (this.mode === 'direct') this.sink!(chunk);
     } catch (e) {
       this.fail(e as Error);
@@ -145,22 +139,13 @@ export class DirectBody extends Readable implements Drainable {
     return more;
   }
 
-  private what(): string {
-    return this.check?.opts.what ?? this.check?.opts.digest ?? 'body';
-  }
-
   /** The connection ended (or failed), or the last byte arrived. */
   private ended(err?: Error): void {
     if (this.finished) return;
     if (!err && this.received < this.length) {
       err = Object.assign(new Error(`the connection closed after ${this.received} of ${this.length} bytes`), { code: 'UND_ERR_SOCKET' });
     }
-    if (!err && this.check) {
-      const { opts, digester } = this.check;
-      const actual = digester.digest();
-      if (opts.size !== undefined && digester.size !== opts.size) err = new SizeMismatchError(opts.size, digester.size, this.what());
-      else if (actual !== opts.digest) err = new DigestMismatchError(opts.digest, actual, this.what());
-    }
+    if (!err) err = this.check?.finish();
     if (err) return this.fail(err);
     this.finished = true;
     this.cleanup();
