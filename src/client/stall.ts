@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { TransportError } from '../errors/errors.js';
 import { DirectBody } from '../transport/direct-body.js';
+import { timeoutError } from '../transport/http1.js';
 import type { HttpRequest, Middleware } from '../transport/types.js';
 
 /** Request bodies up to this size are metadata: the answer should follow them within the timeout. */
@@ -8,9 +9,7 @@ const SMALL_BODY = 64 * 1024;
 
 /** A TransportError the retry middleware treats as a connection failure (undici's timeout codes). */
 function stalled(req: HttpRequest, ms: number, code: 'UND_ERR_HEADERS_TIMEOUT' | 'UND_ERR_BODY_TIMEOUT', what: string): TransportError {
-  const cause = Object.assign(new Error(what), { code });
-  const err = new TransportError(`${req.method} ${req.url.origin}${req.url.pathname}: ${what} for ${ms / 1000} s`, { cause });
-  return Object.assign(err, { hint: 'the registry stopped answering; try again, or raise --timeout' });
+  return timeoutError(req, ms, code, what, 'the registry stopped answering; try again, or raise --timeout');
 }
 
 /**

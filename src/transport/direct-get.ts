@@ -1,18 +1,15 @@
-import { connect } from 'node:net';
 import { Readable } from 'node:stream';
-import { TransportError } from '../errors/errors.js';
 import { DirectBody, type DirectSource } from './direct-body.js';
 import { SOCKET_READ_BYTES } from './large-reads.js';
-import { headersAreSafe, parseHead, requestHead, simpleLength } from './http1.js';
+import { connectTo, CONNECT_TIMEOUT_MS, DEFAULT_IDLE_MS, headersAreSafe, parseHead, requestHead, simpleLength, timeoutError } from './http1.js';
 import { readCapped, type Handler, type HttpRequest, type HttpResponse } from './types.js';
 
 /** A response head larger than this is not a blob's: undici gets the request. */
 const MAX_HEAD_BYTES = 64 * 1024;
 /** undici's own default headers and body timeouts (300 s), when --timeout is not given. */
-export const DEFAULT_IDLE_MS = 300_000;
-const CONNECT_TIMEOUT_MS = 10_000;
 /** A redirect's or an error's body larger than this is left to undici (they are a few hundred bytes). */
 const SMALL_ANSWER_BYTES = 64 * 1024;
+const HINT = 'the registry stopped answering; try again, or set --timeout';
 
 
 /**
@@ -77,7 +74,7 @@ function directGet(req: HttpRequest): Promise<HttpResponse | undefined> {
           return false;
         }
         const body = new DirectBody(conn, length, head.subarray(end + 4, headLength));
-        body.stallAfter(DEFAULT_IDLE_MS, () => timeoutError(req, 'UND_ERR_BODY_TIMEOUT', 'no data'));
+        body.stallAfter(DEFAULT_IDLE_MS, () => timeoutError(req, DEFAULT_IDLE_MS, 'UND_ERR_BODY_TIMEOUT', 'no data', HINT));
         const answer = { status: parsed.status, headers: parsed.headers, url: req.url };
         if (blob) settle({ ...answer, body });
         // A redirect or an error is read whole here and its connection closed: a caller may set such
@@ -108,9 +105,7 @@ function directGet(req: HttpRequest): Promise<HttpResponse | undefined> {
       socket.destroy(signal!.reason as Error);
       if (!settled) settle(undefined, signal!.reason as Error);
     };
-    const socket = connect({
-      host: req.url.hostname.replace(/^\[(.*)\]$/, '$1'),
-      port: Number(req.url.port || 80),
+    const socket = connectTo(req.url, {
       onread: {
         buffer,
         callback: (n: number, buf: Uint8Array): boolean => {
@@ -120,27 +115,19 @@ function directGet(req: HttpRequest): Promise<HttpResponse | undefined> {
       },
     });
     signal?.addEventListener('abort', onAbort, { once: true });
-    socket.setNoDelay(true);
     // undici's limits: 10 s to connect, 300 s for the whole head
     const connectTimer = setTimeout(() => {
       conn.close();
-      settle(undefined, timeoutError(req, 'UND_ERR_CONNECT_TIMEOUT', 'no connection', CONNECT_TIMEOUT_MS));
+      settle(undefined, timeoutError(req, CONNECT_TIMEOUT_MS, 'UND_ERR_CONNECT_TIMEOUT', 'no connection', HINT));
     }, CONNECT_TIMEOUT_MS);
     socket.once('connect', () => clearTimeout(connectTimer));
     const headTimer = setTimeout(() => {
       conn.close();
-      settle(undefined, timeoutError(req, 'UND_ERR_HEADERS_TIMEOUT', 'no answer', DEFAULT_IDLE_MS));
+      settle(undefined, timeoutError(req, DEFAULT_IDLE_MS, 'UND_ERR_HEADERS_TIMEOUT', 'no answer', HINT));
     }, DEFAULT_IDLE_MS);
     socket.on('error', (e) => conn.onEnd(e));
     socket.on('end', () => conn.onEnd());
     socket.on('close', () => conn.onEnd());
     socket.write(requestHead(req, 'GET'));
-  });
-}
-
-function timeoutError(req: HttpRequest, code: string, what: string, ms = DEFAULT_IDLE_MS): TransportError {
-  const cause = Object.assign(new Error(what), { code });
-  return Object.assign(new TransportError(`${req.method} ${req.url.origin}${req.url.pathname}: ${what} for ${ms / 1000} s`, { cause }), {
-    hint: 'the registry stopped answering; try again, or set --timeout',
   });
 }

@@ -1,17 +1,14 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import type { FileRange } from '../content/file-range.js';
 import { SizeMismatchError, TransportError } from '../errors/errors.js';
-import { DEFAULT_IDLE_MS } from './direct-get.js';
-import { decodeChunked, headersAreSafe, parseHead, requestHead, simpleLength } from './http1.js';
+import { connectTo, CONNECT_TIMEOUT_MS, decodeChunked, DEFAULT_IDLE_MS, headersAreSafe, parseHead, requestHead, simpleLength } from './http1.js';
 import type { Handler, HttpRequest, HttpResponse } from './types.js';
 
 /** Bytes per read of the file; two such buffers alternate. */
 const READ_BYTES = 1024 * 1024;
 /** An upload's answer is a few hundred bytes; a larger one is not read. */
 const MAX_ANSWER_BYTES = 64 * 1024;
-const CONNECT_TIMEOUT_MS = 10_000;
 
 /**
  * The streamed PATCH of a large blob from a local file (a layout or an archive), over plain HTTP,
@@ -102,9 +99,8 @@ function directUpload(req: HttpRequest, file: FileRange, length: number): Promis
     };
     const onAbort = (): void => finish(undefined, signal!.reason as Error);
     signal?.addEventListener('abort', onAbort, { once: true });
-    const socket = connect({ host: req.url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(req.url.port || 80) });
+    const socket = connectTo(req.url);
     const connectTimer = setTimeout(() => finish(undefined, socketError(req, `no connection for ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS);
-    socket.setNoDelay(true);
     // undici's 300 s without progress (its headers timeout, once the body is out)
     socket.setTimeout(DEFAULT_IDLE_MS, () => finish(undefined, socketError(req, `nothing moved for ${DEFAULT_IDLE_MS / 1000} s after ${sent} of ${length} bytes`)));
     // The registry may answer before it read everything (a refusal): that answer is the result.

@@ -1,3 +1,5 @@
+import { connect, type NetConnectOpts, type Socket } from 'node:net';
+import { TransportError } from '../errors/errors.js';
 import type { HttpRequest } from './types.js';
 
 // The little of HTTP/1.1 that direct-get.ts and direct-upload.ts write and read by hand: a request
@@ -96,4 +98,24 @@ export function decodeChunked(buf: Buffer): Buffer | undefined | Error {
     parts.push(buf.subarray(at, at + size));
     at += size + 2;
   }
+}
+
+/** undici's own limits, kept by the hand-written paths: 10 s to connect, 300 s for an answer or a silent body. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+export const DEFAULT_IDLE_MS = 300_000;
+
+/** A plain TCP connection to the request's host (an IPv6 literal without its brackets), no Nagle delay. */
+export function connectTo(url: URL, extra: Partial<NetConnectOpts> = {}): Socket {
+  const socket = connect({ ...extra, host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(url.port || 80) } as NetConnectOpts);
+  socket.setNoDelay(true);
+  return socket;
+}
+
+/**
+ * A timeout as a TransportError whose cause carries undici's timeout code, so the retry middleware
+ * and the exit codes treat it as a connection failure.
+ */
+export function timeoutError(req: HttpRequest, ms: number, code: string, what: string, hint: string): TransportError {
+  const cause = Object.assign(new Error(what), { code });
+  return Object.assign(new TransportError(`${req.method} ${req.url.origin}${req.url.pathname}: ${what} for ${ms / 1000} s`, { cause }), { hint });
 }
