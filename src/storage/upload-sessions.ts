@@ -97,8 +97,9 @@ export class UploadSessions {
   async create(name: string): Promise<UploadStatus> {
     const id = randomUUID();
     const startedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    await this.driver.putContent(paths.uploadData(name, id), new Uint8Array(0));
-    await this.driver.putContent(paths.uploadStartedAt(name, id), Buffer.from(startedAt));
+    // not flushed to disk: an upload lost to a power loss is started again by its client
+    await this.driver.putContent(paths.uploadData(name, id), new Uint8Array(0), { durable: false });
+    await this.driver.putContent(paths.uploadStartedAt(name, id), Buffer.from(startedAt), { durable: false });
     this.sweepIdleHashes();
     this.hashers.set(id, this.newHash(name, id));
     this.hashUsed.set(id, Date.now());

@@ -10,7 +10,7 @@ export interface StorageDriver {
   /** Whole content of a small object (links, manifests). PathNotFoundError when missing. */
   getContent(path: string): Promise<Buffer>;
   /** Atomically replace an object: readers see the old or the new content, never a mix. */
-  putContent(path: string, data: Uint8Array): Promise<void>;
+  putContent(path: string, data: Uint8Array, opts?: PutOptions): Promise<void>;
   /** Stream an object from `offset`. PathNotFoundError when missing, InvalidOffsetError beyond its end. */
   reader(path: string, offset?: number): Promise<Readable>;
   /** Open a writer; with `append` it continues an existing object (resumable uploads). */
@@ -31,6 +31,14 @@ export interface StorageDriver {
   truncate?(path: string, size: number): Promise<void>;
   /** The object's file on this machine, where the driver keeps objects as local files (filesystem). */
   localPath?(path: string): string;
+}
+
+export interface PutOptions {
+  /**
+   * `false`: the object need not survive a power loss (an upload's own bookkeeping, which a client
+   * starts again), so a driver that flushes objects to disk may skip that. Default true.
+   */
+  durable?: boolean;
 }
 
 export interface FileInfo {

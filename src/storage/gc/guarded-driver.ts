@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { FileInfo, FileWriter, StorageDriver } from '../driver/driver.js';
+import type { FileInfo, FileWriter, PutOptions, StorageDriver } from '../driver/driver.js';
 import type { DigestGuard } from './guard.js';
 
 const BLOB_RE = /\/blobs\/([a-z0-9]+)\/[0-9a-f]{2}\/([0-9a-f]+)(?:\/|$)/;
@@ -38,9 +38,9 @@ export class GuardedDriver implements StorageDriver {
     if (path.endsWith('/link')) await this.touch(path, data);
     return data;
   }
-  async putContent(path: string, data: Uint8Array): Promise<void> {
+  async putContent(path: string, data: Uint8Array, opts?: PutOptions): Promise<void> {
     await this.touch(path, data);
-    return this.inner.putContent(path, data);
+    return this.inner.putContent(path, data, opts);
   }
   async reader(path: string, offset?: number): Promise<Readable> {
     await this.touch(path);

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { FileInfo, FileWriter, StorageDriver } from '../driver.js';
+import type { FileInfo, FileWriter, PutOptions, StorageDriver } from '../driver.js';
 import type { PathCache } from './redis-cache.js';
 
 const KINDS = ['stat', 'content'] as const;
@@ -62,8 +62,8 @@ export class CachingDriver implements StorageDriver {
     return isBlobData(path) || isLink(path) ? this.cache.invalidatePath(path, KINDS) : Promise.resolve();
   }
 
-  async putContent(path: string, data: Uint8Array): Promise<void> {
-    await this.inner.putContent(path, data);
+  async putContent(path: string, data: Uint8Array, opts?: PutOptions): Promise<void> {
+    await this.inner.putContent(path, data, opts);
     await this.invalidate(path);
   }
 
