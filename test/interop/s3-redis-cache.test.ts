@@ -87,6 +87,20 @@ describe('redis blob-descriptor cache shared by instances', () => {
     expect((await a.getContent(LINK)).toString()).toBe('sha256:v2');
   });
 
+  it('keeps the local file, flushed count and truncation of the filesystem driver (upload hashing, chunk roll-back)', async () => {
+    const [a, , , dir] = twoInstances();
+    const UP = '/docker/registry/v2/repositories/a/_uploads/u1/data';
+    expect(a.localPath?.(UP)).toBe(join(dir, UP));
+    const w = await a.writer(UP);
+    await w.write(Buffer.from('0123456789'));
+    await w.commit();
+    await w.close();
+    expect(w.flushed).toBe(10);
+    await a.truncate?.(UP, 4);
+    expect((await a.getContent(UP)).toString()).toBe('0123');
+    expect(new CachingDriver(new MemoryDriver(), cache()).localPath).toBeUndefined(); // only what the inner driver has
+  });
+
   it('falls back to the store when Redis is unreachable', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dist-cache-'));
     dirs.push(dir);

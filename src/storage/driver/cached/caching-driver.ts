@@ -18,10 +18,25 @@ const isLink = (p: string): boolean => p.endsWith('/link');
 export class CachingDriver implements StorageDriver {
   readonly name: string;
   readonly redirectURL?: StorageDriver['redirectURL'];
+  readonly localPath?: StorageDriver['localPath'];
+  readonly truncate?: StorageDriver['truncate'];
 
+  // The optional abilities of the driver underneath stay available through the cache: redirects,
+  // the local file (the upload hashing worker reads it) and truncation (a refused chunk is cut off).
   constructor(private readonly inner: StorageDriver, private readonly cache: PathCache) {
     this.name = inner.name;
     if (inner.redirectURL) this.redirectURL = inner.redirectURL.bind(inner);
+    if (inner.localPath) this.localPath = inner.localPath.bind(inner);
+    const truncate = inner.truncate?.bind(inner);
+    if (truncate) {
+      this.truncate = async (path, size) => {
+        try {
+          await truncate(path, size);
+        } finally {
+          await this.invalidate(path);
+        }
+      };
+    }
   }
 
   private async cached<T>(kind: string, path: string, load: () => Promise<T>, enc: (v: T) => string | undefined, dec: (s: string) => T): Promise<T> {
@@ -79,6 +94,9 @@ export class CachingDriver implements StorageDriver {
     return {
       get size() {
         return w.size;
+      },
+      get flushed() {
+        return w.flushed;
       },
       write: (c) => w.write(c),
       commit: () => after(w.commit()),
