@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FLUSH_BEHIND_BYTES, FilesystemDriver, syncFileData } from '../../src/storage/driver/filesystem.js';
@@ -134,6 +134,18 @@ describe('filesystem driver: a large upload is flushed while it is written', () 
     })();
     await expect(written).rejects.toMatchObject({ code: 'EIO' });
     await w.close().catch(() => undefined);
+  });
+
+  it('an upload file removed while it is written (purged, cancelled) does not turn the flush into an error', async () => {
+    const root = tempDir('dist-durable-');
+    const driver = new FilesystemDriver(root); // the real flush, which now finds no file
+    const w = await driver.writer('/up/data');
+    const chunk = randomBytes(MiB);
+    await w.write(chunk);
+    rmSync(join(root, 'up'), { recursive: true });
+    for (let n = MiB; n < total; n += MiB) await w.write(chunk);
+    await expect(w.commit()).resolves.toBeUndefined();
+    expect(w.size).toBe(total);
   });
 
   it('cancelling while a flush runs removes the file and raises nothing', async () => {

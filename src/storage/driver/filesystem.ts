@@ -216,7 +216,9 @@ class FsWriter implements FileWriter {
         this.flushing = undefined;
       },
       (e: Error) => {
-        if (!this.cancelled) this.error ??= e; // a cancelled upload's file may be gone already
+        // A file removed meanwhile (the upload was cancelled or purged) has nothing left to flush: the
+        // writes go on as they did before flushing existed, and the upload's status says it is gone.
+        if (!this.cancelled && (e as NodeJS.ErrnoException).code !== 'ENOENT') this.error ??= e;
         this.flushing = undefined;
       },
     );
