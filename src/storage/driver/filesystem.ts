@@ -32,7 +32,9 @@ export interface FilesystemDriverOptions {
  * blob, manifest or tag is either there whole or not there, never an empty or partial file under its
  * final name. The rename itself is not synced (neither is distribution's): a crash right after a push
  * may lose that push, not corrupt it. Upload data in progress is not flushed per PATCH; an upload's
- * status is the size of its file, so a client resumes from what survived.
+ * status is the size of its file, so a client resumes from what survived. A failed flush of upload
+ * data cuts the file back to what an earlier flush covered (nothing, for move): retried, the flush
+ * would report success without writing the lost pages.
  */
 export class FilesystemDriver implements StorageDriver {
   readonly name = 'filesystem';
@@ -153,7 +155,13 @@ export class FilesystemDriver implements StorageDriver {
     const src = this.full(from);
     const dst = this.full(to);
     try {
-      await this.sync(src);
+      await this.sync(src).catch(async (e: unknown) => {
+        // A failed flush cannot be retried: Linux marks the pages it could not write clean and reports
+        // the error once, so a later flush returns 0 without writing them. The source's bytes are not
+        // known to be on disk: it is cut to nothing, so that no retry can move them into place.
+        if (!isENOENT(e)) await fsp.truncate(src, 0).catch(() => undefined);
+        throw e;
+      });
       await fsp.mkdir(nodePath.dirname(dst), { recursive: true });
       await fsp.rename(src, dst);
     } catch (e) {
