@@ -199,6 +199,10 @@ class FsWriter implements FileWriter {
   /** The flush running behind the writes, if any. */
   private flushing: Promise<void> | undefined;
   private flushedToDisk: number;
+  /** Bytes a flush of this writer found on disk (0 until one succeeded: an earlier writer's are not known to be). */
+  private durable = 0;
+  /** A flush failed: the bytes after `durable` may be lost on disk while still readable from the cache. */
+  private flushFailed = false;
   private cancelled = false;
   constructor(
     private readonly ws: WriteStream,
@@ -221,12 +225,16 @@ class FsWriter implements FileWriter {
     this.flushing = this.sync(this.full).then(
       () => {
         this.flushedToDisk = upTo;
+        this.durable = upTo;
         this.flushing = undefined;
       },
       (e: Error) => {
         // A file removed meanwhile (the upload was cancelled or purged) has nothing left to flush: the
         // writes go on as they did before flushing existed, and the upload's status says it is gone.
-        if (!this.cancelled && (e as NodeJS.ErrnoException).code !== 'ENOENT') this.error ??= e;
+        if (!this.cancelled && (e as NodeJS.ErrnoException).code !== 'ENOENT') {
+          this.error ??= e;
+          this.flushFailed = true;
+        }
         this.flushing = undefined;
       },
     );
@@ -258,9 +266,18 @@ class FsWriter implements FileWriter {
     if (this.closed) return;
     this.closed = true;
     await this.flushing;
-    await new Promise<void>((resolve, reject) => {
-      this.ws.end((err?: Error | null) => (err ? reject(err) : resolve()));
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.ws.end((err?: Error | null) => (err ? reject(err) : resolve()));
+      });
+    } finally {
+      // As in move: a failed flush is not retried (a later one would not write the lost pages), so
+      // the file is cut back to what a flush covered and the upload's status counts only that.
+      if (this.flushFailed) {
+        await fsp.truncate(this.full, this.durable).catch(() => undefined);
+        this.size = this.durable;
+      }
+    }
     if (this.error) throw this.error;
   }
   async cancel(): Promise<void> {
