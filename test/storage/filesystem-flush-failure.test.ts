@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FLUSH_BEHIND_BYTES, FilesystemDriver, syncFileData } from '../../src/storage/driver/filesystem.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
@@ -104,5 +106,25 @@ describe('dist serve: bytes whose flush failed never become a blob', () => {
     } finally {
       await reg.close();
     }
+  });
+});
+
+describe('filesystem driver: a flush that never reached the data discards nothing', () => {
+  it('move: the file could not be opened for the flush (EMFILE under load): the source keeps its bytes and a retry moves them', async () => {
+    const root = tempDir('dist-flushfail-');
+    let fail = true;
+    const driver = new FilesystemDriver(root, {
+      sync: async (file) => {
+        if (fail) throw Object.assign(new Error(`EMFILE: too many open files, open '${file}'`), { code: 'EMFILE', errno: -24, syscall: 'open' });
+        await syncFileData(file);
+      },
+    });
+    writeFileSync(join(root, 'src'), 'upload bytes');
+    await expect(driver.move('/src', '/dst/data')).rejects.toMatchObject({ code: 'EMFILE' });
+    expect(readFileSync(join(root, 'src'), 'utf8')).toBe('upload bytes');
+    fail = false;
+    await driver.move('/src', '/dst/data');
+    expect(readFileSync(join(root, 'dst', 'data'), 'utf8')).toBe('upload bytes');
+    expect(existsSync(join(root, 'src'))).toBe(false);
   });
 });

@@ -8,6 +8,8 @@ import { readWhole } from './read-whole.js';
 import { checkDirPath, checkPath, type FileInfo, type FileWriter, InvalidOffsetError, PathNotFoundError, type PutOptions, type StorageDriver } from './driver.js';
 
 const isENOENT = (e: unknown): boolean => (e as NodeJS.ErrnoException)?.code === 'ENOENT' || (e as NodeJS.ErrnoException)?.code === 'ENOTDIR';
+/** A flush that failed after it reached the file's data (not one that could not open it, e.g. EMFILE): its bytes may be lost. */
+const lostData = (e: unknown): boolean => !isENOENT(e) && (e as NodeJS.ErrnoException)?.syscall !== 'open';
 
 /** Flush a file's data to disk (fdatasync): what the driver does before a file becomes visible. */
 export async function syncFileData(file: string): Promise<void> {
@@ -159,7 +161,7 @@ export class FilesystemDriver implements StorageDriver {
         // A failed flush cannot be retried: Linux marks the pages it could not write clean and reports
         // the error once, so a later flush returns 0 without writing them. The source's bytes are not
         // known to be on disk: it is cut to nothing, so that no retry can move them into place.
-        if (!isENOENT(e)) await fsp.truncate(src, 0).catch(() => undefined);
+        if (lostData(e)) await fsp.truncate(src, 0).catch(() => undefined);
         throw e;
       });
       await fsp.mkdir(nodePath.dirname(dst), { recursive: true });
@@ -233,7 +235,7 @@ class FsWriter implements FileWriter {
         // writes go on as they did before flushing existed, and the upload's status says it is gone.
         if (!this.cancelled && (e as NodeJS.ErrnoException).code !== 'ENOENT') {
           this.error ??= e;
-          this.flushFailed = true;
+          this.flushFailed ||= lostData(e);
         }
         this.flushing = undefined;
       },
