@@ -85,6 +85,17 @@ describe.each(drivers)('gc (%s driver)', (_name, make) => {
 });
 
 describe('gc guard', () => {
+  it('the guarded driver keeps the local files and truncation of the inner driver (upload hashing, chunk roll-back)', async () => {
+    const dir = tempDir();
+    const served = new GuardedDriver(new FilesystemDriver(dir), new GcGuard());
+    const up = '/docker/registry/v2/repositories/a/_uploads/u1/data';
+    expect(served.localPath?.(up)).toBe(join(dir, up));
+    await served.putContent(up, Buffer.from('0123456789'));
+    await served.truncate?.(up, 4);
+    expect((await served.getContent(up)).toString()).toBe('0123');
+    expect(new GuardedDriver(new MemoryDriver(), new GcGuard()).localPath).toBeUndefined();
+  });
+
   it('a request touching a digest being deleted waits for the deletion, then sees it gone', async () => {
     const driver = new FilesystemDriver(tempDir());
     const guard = new GcGuard();

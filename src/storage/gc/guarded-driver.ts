@@ -19,8 +19,20 @@ export function digestInPath(path: string): string | undefined {
  */
 export class GuardedDriver implements StorageDriver {
   readonly name: string;
+  readonly localPath?: StorageDriver['localPath'];
+  readonly truncate?: StorageDriver['truncate'];
+  // The inner driver's optional abilities stay available with online GC on: its local files (the
+  // upload hashing worker reads them) and truncation (a refused chunk is cut off).
   constructor(private readonly inner: StorageDriver, private readonly guard: DigestGuard) {
     this.name = inner.name;
+    if (inner.localPath) this.localPath = inner.localPath.bind(inner);
+    const truncate = inner.truncate?.bind(inner);
+    if (truncate) {
+      this.truncate = async (path, size) => {
+        await this.touch(path);
+        return truncate(path, size);
+      };
+    }
   }
 
   private async touch(path: string, content?: Uint8Array): Promise<void> {
