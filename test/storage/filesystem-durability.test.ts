@@ -121,6 +121,33 @@ describe('filesystem driver: a large upload is flushed while it is written', () 
     expect(statSync(join(root, 'blobs', 'y', 'data')).size).toBe(total);
   });
 
+  it('runs one flush behind the writes at a time across all uploads (each holds a thread-pool thread the writes need)', async () => {
+    const root = tempDir('dist-durable-');
+    let running = 0;
+    let most = 0;
+    let flushes = 0;
+    const driver = new FilesystemDriver(root, {
+      sync: async (file) => {
+        running++;
+        flushes++;
+        most = Math.max(most, running);
+        await new Promise((r) => setTimeout(r, 20)); // a slow disk: the flushes would overlap
+        await syncFileData(file);
+        running--;
+      },
+    });
+    const chunk = randomBytes(MiB);
+    const steps = FLUSH_BEHIND_BYTES / MiB + 2;
+    await Promise.all(['/a/data', '/b/data', '/c/data'].map(async (p) => {
+      const w = await driver.writer(p);
+      for (let i = 0; i < steps; i++) await w.write(chunk);
+      await w.commit();
+      await w.close();
+    }));
+    expect(flushes).toBeGreaterThanOrEqual(1);
+    expect(most).toBe(1);
+  });
+
   it('a flush that fails while writing fails the commit: the upload is not acknowledged', async () => {
     const root = tempDir('dist-durable-');
     const driver = new FilesystemDriver(root, {

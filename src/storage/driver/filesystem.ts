@@ -42,6 +42,8 @@ export class FilesystemDriver implements StorageDriver {
   readonly name = 'filesystem';
   readonly root: string;
   private readonly sync: (file: string) => Promise<void>;
+  /** Flushes behind the writes running now, across all writers (each holds a thread-pool thread). */
+  private readonly flushes = { running: 0 };
   constructor(rootDirectory: string, opts: FilesystemDriverOptions = {}) {
     this.root = nodePath.resolve(rootDirectory);
     this.sync = opts.sync ?? syncFileData;
@@ -117,7 +119,7 @@ export class FilesystemDriver implements StorageDriver {
       ws.once('open', () => resolve());
       ws.once('error', reject);
     });
-    return new FsWriter(ws, full, size, this.sync);
+    return new FsWriter(ws, full, size, this.sync, this.flushes);
   }
 
   async stat(path: string): Promise<FileInfo> {
@@ -193,6 +195,11 @@ export class FilesystemDriver implements StorageDriver {
  * has at most this much left: the disk works while the bytes arrive instead of after the last one.
  */
 export const FLUSH_BEHIND_BYTES = 32 * 1024 * 1024;
+/**
+ * At most this many flushes behind the writes at once, across all uploads: each blocks one of libuv's
+ * four thread-pool threads for as long as the disk takes, and the uploads' writes need the others.
+ */
+const MAX_FLUSHES_BEHIND = 1;
 
 class FsWriter implements FileWriter {
   private error: Error | undefined;
@@ -211,6 +218,7 @@ class FsWriter implements FileWriter {
     private readonly full: string,
     public size: number,
     private readonly sync: (file: string) => Promise<void>,
+    private readonly flushes: { running: number },
   ) {
     this.start = size;
     this.flushedToDisk = size;
@@ -223,14 +231,17 @@ class FsWriter implements FileWriter {
   }
   private flushBehind(): void {
     const upTo = this.flushed;
-    if (this.flushing || upTo - this.flushedToDisk < FLUSH_BEHIND_BYTES) return;
-    this.flushing = this.sync(this.full).then(
+    if (this.flushing || upTo - this.flushedToDisk < FLUSH_BEHIND_BYTES || this.flushes.running >= MAX_FLUSHES_BEHIND) return;
+    this.flushes.running++;
+    this.flushing = Promise.resolve(this.full).then(this.sync).then(
       () => {
+        this.flushes.running--;
         this.flushedToDisk = upTo;
         this.durable = upTo;
         this.flushing = undefined;
       },
       (e: Error) => {
+        this.flushes.running--;
         // A file removed meanwhile (the upload was cancelled or purged) has nothing left to flush: the
         // writes go on as they did before flushing existed, and the upload's status says it is gone.
         if (!this.cancelled && (e as NodeJS.ErrnoException).code !== 'ENOENT') {
