@@ -2,7 +2,7 @@ import * as fsp from 'node:fs/promises';
 import { isDigest } from '../digest/digest.js';
 import { DistError } from '../errors/errors.js';
 import { isTag } from '../ref/grammar.js';
-import { ArchiveWriter, type ArchiveFormat } from './archive/archive-writer.js';
+import type { ArchiveFormat, ArchiveWriter } from './archive/archive-writer.js';
 import { DockerArchiveReader } from './archive/docker-archive-reader.js';
 import { DOCKER_MANIFEST_FILE } from './archive/docker-manifest-json.js';
 import { OciLayout } from './layout/oci-layout.js';
@@ -78,5 +78,8 @@ export async function openLocalSource(path: string): Promise<{ target: ReadOnlyT
 
 /** Open a local destination: a layout directory (created) or an archive writer. */
 export async function openLocalDestination(path: string, format: LocalFormat): Promise<OciLayout | ArchiveWriter> {
-  return format === 'oci-layout' ? OciLayout.open(path) : new ArchiveWriter(path, format);
+  if (format === 'oci-layout') return OciLayout.open(path);
+  // loaded only for archives: tar-stream and its dependencies cost ~10 ms of every pull and push
+  const { ArchiveWriter: Writer } = await import('./archive/archive-writer.js');
+  return new Writer(path, format);
 }
