@@ -177,6 +177,18 @@ describe('filesystem driver: a large upload is flushed while it is written', () 
     expect(w.size).toBe(total);
   });
 
+  it('a flush that rejects with something that is not an Error still fails the commit with a message', async () => {
+    const root = tempDir('dist-durable-');
+    const driver = new FilesystemDriver(root, { sync: () => Promise.reject(undefined) }); // a custom sync gone wrong
+    const w = await driver.writer('/up/data');
+    const chunk = randomBytes(MiB);
+    const written = (async () => {
+      for (let n = 0; n < total; n += MiB) await w.write(chunk);
+      await w.commit();
+    })();
+    await expect(written).rejects.toThrow(/flushing .*data failed: undefined/);
+  });
+
   it('cancelling while a flush runs removes the file and raises nothing', async () => {
     const root = tempDir('dist-durable-');
     let release!: () => void;

@@ -69,13 +69,14 @@ export class FsWriter implements FileWriter {
         this.durable = upTo;
         this.flushing = undefined;
       },
-      (e: Error) => {
+      (e: unknown) => {
         this.flushes.running--;
+        const err = e instanceof Error ? e : new Error(`flushing ${this.full} failed: ${String(e)}`);
         // A file removed meanwhile (the upload was cancelled or purged) has nothing left to flush: the
         // writes go on as they did before flushing existed, and the upload's status says it is gone.
-        if (!this.cancelled && (e as NodeJS.ErrnoException).code !== 'ENOENT') {
-          this.error ??= e;
-          this.flushFailed ||= lostData(e);
+        if (!this.cancelled && (err as NodeJS.ErrnoException).code !== 'ENOENT') {
+          this.error ??= err;
+          this.flushFailed ||= lostData(err);
         }
         this.flushing = undefined;
       },
