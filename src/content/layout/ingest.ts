@@ -10,7 +10,7 @@ import type { Descriptor } from '../../oci/types.js';
 import type { PushOptions } from '../target.js';
 import { isDrainable, type Drainable } from '../drainable.js';
 import { hashFileBehindWriter, type FileHash } from '../file-hasher.js';
-import { FileSink, writeChunk } from './file-sink.js';
+import { chunkWriter, FileSink } from './file-sink.js';
 import { tryLock } from './lock.js';
 import { blobName, INGEST_DIR, partialName } from './paths.js';
 
@@ -36,11 +36,7 @@ async function drainInto(body: Drainable, fd: number, before: (c: Buffer) => voi
   const onAbort = (): void => void body.destroy(signal!.reason as Error);
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    await body.drain((chunk) => {
-      before(chunk);
-      writeChunk(fd, chunk, path);
-      after();
-    });
+    await body.drain(chunkWriter(fd, path, before, after));
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
