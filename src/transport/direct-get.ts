@@ -6,11 +6,9 @@ import { readCapped, type Handler, type HttpRequest, type HttpResponse } from '.
 
 /** A response head larger than this is not a blob's: undici gets the request. */
 const MAX_HEAD_BYTES = 64 * 1024;
-/** undici's own default headers and body timeouts (300 s), when --timeout is not given. */
 /** A redirect's or an error's body larger than this is left to undici (they are a few hundred bytes). */
 const SMALL_ANSWER_BYTES = 64 * 1024;
 const HINT = 'the registry stopped answering; try again, or set --timeout';
-
 
 /**
  * The blob GETs of a pull over plain HTTP, read without undici. Measured on this project's 2-core

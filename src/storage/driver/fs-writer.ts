@@ -36,7 +36,6 @@ export class FsWriter implements FileWriter {
   private readonly start: number;
   /** The flush running behind the writes, if any. */
   private flushing: Promise<void> | undefined;
-  private flushedToDisk: number;
   /** Bytes a flush of this writer found on disk (0 until one succeeded: an earlier writer's are not known to be). */
   private durable = 0;
   /** A flush failed: the bytes after `durable` may be lost on disk while still readable from the cache. */
@@ -50,7 +49,6 @@ export class FsWriter implements FileWriter {
     private readonly flushes: { running: number },
   ) {
     this.start = size;
-    this.flushedToDisk = size;
     ws.on('error', (e) => {
       this.error = e;
     });
@@ -60,12 +58,12 @@ export class FsWriter implements FileWriter {
   }
   private flushBehind(): void {
     const upTo = this.flushed;
-    if (this.flushing || upTo - this.flushedToDisk < FLUSH_BEHIND_BYTES || this.flushes.running >= MAX_FLUSHES_BEHIND) return;
+    // steps count from this writer's start or its last successful flush, whichever is later
+    if (this.flushing || upTo - Math.max(this.start, this.durable) < FLUSH_BEHIND_BYTES || this.flushes.running >= MAX_FLUSHES_BEHIND) return;
     this.flushes.running++;
     this.flushing = Promise.resolve(this.full).then(this.sync).then(
       () => {
         this.flushes.running--;
-        this.flushedToDisk = upTo;
         this.durable = upTo;
         this.flushing = undefined;
       },
