@@ -9,10 +9,14 @@ import { DigestMismatchError, SizeMismatchError } from '../../errors/errors.js';
 import type { Descriptor } from '../../oci/types.js';
 import type { PushOptions } from '../target.js';
 import { isDrainable, type Drainable } from '../drainable.js';
-import { hashFileBehindWriter, type FileHash } from '../file-hasher.js';
+import { Digester } from '../../digest/digester.js';
+import { hashFileBehindWriter, hashWorkerRunning, type FileHash } from '../file-hasher.js';
 import { chunkWriter, FileSink } from './file-sink.js';
 import { tryLock } from './lock.js';
 import { blobName, INGEST_DIR, partialName } from './paths.js';
+
+/** Blobs up to this size are hashed in place when the hashing worker is not running yet (see ingestBlob). */
+export const INLINE_HASH_MAX_BYTES = 8 * 1024 * 1024;
 
 const fileSize = async (p: string): Promise<number | undefined> => (await fsp.stat(p).catch(() => undefined))?.size;
 
@@ -70,6 +74,10 @@ export async function ingestBlob(root: string, expected: Descriptor, body: Reada
   let keep = !!release;
   let size = offset;
   let hash: FileHash | undefined;
+  // A small blob is hashed in place while it is written when the hashing worker is not running yet:
+  // starting it (~50 ms before it hashes anything) cost more than the hashing, and a small image's
+  // pull waited for it at the end.
+  const inline = !selfVerified && offset === 0 && expected.size <= INLINE_HASH_MAX_BYTES && !hashWorkerRunning() ? new Digester(algorithmOf(expected.digest)) : undefined;
   try {
     if (offset > 0) {
       const have = (await fileSize(tmp)) ?? 0;
@@ -82,12 +90,13 @@ export async function ingestBlob(root: string, expected: Descriptor, body: Reada
     const account = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > expected.size) throw new SizeMismatchError(expected.size, size, what);
+      inline?.update(chunk);
       opts.onProgress?.(size);
     };
     // Open the file before streaming: a stream that opens lazily could create it after a quick
     // failure has already cleaned up, leaving an empty temp file behind.
     const fh = await fsp.open(tmp, offset > 0 ? 'a' : 'w');
-    if (!selfVerified) hash = hashFileBehindWriter(tmp, algorithmOf(expected.digest));
+    if (!selfVerified && !inline) hash = hashFileBehindWriter(tmp, algorithmOf(expected.digest));
     const wrote = (): void => hash?.wrote(size);
     try {
       // a body read straight off the socket is written in place, read by read
@@ -100,7 +109,7 @@ export async function ingestBlob(root: string, expected: Descriptor, body: Reada
       keep = keep && size < expected.size;
       throw new SizeMismatchError(expected.size, size, what);
     }
-    const actual = hash ? await hash.digest(size) : expected.digest;
+    const actual = inline ? inline.digest() : hash ? await hash.digest(size) : expected.digest;
     hash = undefined;
     if (actual !== expected.digest) {
       keep = false;
