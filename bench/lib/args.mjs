@@ -10,7 +10,7 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only GROUP[,GROUP…]
   --quick      small sizes and one run each (a smoke test, ~1 minute)
   --only       run only these figure groups: ${GROUPS.join(', ')} (aliases: serving, transfer, all);
                the default is every group except ${EXTRA_GROUPS.join(', ')} (to stay within 10 minutes)
-  --runs N     runs per figure (median is reported; default 3, --quick 1)
+  --runs N     runs per figure (median is reported; default 5, --quick 1)
   --keep       keep the run's work directory (bench/.work/run-PID: logs, data dirs) for inspection`;
 
 /** Parse argv (without node and script). Returns { quick, runs, memRuns, only:Set, keep, help } or throws on bad input. */
@@ -38,7 +38,7 @@ export function parseArgs(argv) {
       o.only = set;
     } else throw new Error(`unknown option ${a}`);
   }
-  o.runs ??= o.quick ? 1 : 3;
+  o.runs ??= o.quick ? 1 : 5;
   o.memRuns = 1; // peak RSS varies by a few MiB between runs; two 2 GiB passes per side would cost ~80 s more
   return o;
 }

@@ -3,13 +3,13 @@ import { DEFAULT_GROUPS, GROUPS, parseArgs, sizeLabel, sizesFor } from '../../be
 import { parseWrk, wrkScript } from '../../bench/lib/wrk.mjs';
 
 describe('bench options', () => {
-  it('defaults to every group of the issue (not the extras), 3 runs; --quick means one run', () => {
+  it('defaults to every group of the issue (not the extras), 5 runs; --quick means one run', () => {
     const o = parseArgs([]);
     expect([...o.only]).toEqual(DEFAULT_GROUPS);
     expect(o.only.has('s3')).toBe(false);
     expect([...parseArgs(['--only', 'all']).only]).toEqual(GROUPS);
     expect([...parseArgs(['--only', 's3']).only]).toEqual(['s3']);
-    expect(o.runs).toBe(3);
+    expect(o.runs).toBe(5);
     expect(parseArgs(['--quick']).runs).toBe(1);
     expect(parseArgs(['--quick', '--runs', '2']).runs).toBe(2);
   });
