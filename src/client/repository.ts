@@ -1,12 +1,12 @@
 import { pipeline, Transform, type Readable } from 'node:stream';
-import { digestOf, isDigest, type Digest } from '../digest/digest.js';
+import { algorithmOf, digestOf, isDigest, type Digest } from '../digest/digest.js';
 import { DigestMismatchError, DistError, RegistryError, SizeMismatchError, UsageError } from '../errors/errors.js';
 import { parseManifest, subjectOf, type ParsedManifest } from '../oci/manifest.js';
 import { isManifestType } from '../oci/mediatypes.js';
 import { referrerDescriptor } from '../oci/referrer.js';
 import type { Descriptor } from '../oci/types.js';
 import { formatReference, parseReference, type Reference } from '../ref/reference.js';
-import { MAX_MANIFEST_BYTES, type FetchOptions, type Located, type Mounter, type PushOptions, type ReferrerLister, type Target, type VerifiesUploads } from '../content/target.js';
+import { MAX_MANIFEST_BYTES, type FetchOptions, type KnowsManifests, type Located, type Mounter, type PushOptions, type ReferrerLister, type Target, type VerifiesUploads } from '../content/target.js';
 import { readCapped } from '../transport/types.js';
 import { BlobClient } from './blobs.js';
 import type { RepoContext } from './context.js';
@@ -35,7 +35,7 @@ export interface RepositoryOptions extends ClientOptions {
  * A repository on a V2/OCI registry as a `Target` (and `Mounter`): blobs, manifests, tags,
  * referrers. Split by endpoint family: `blobs`, `manifests`, and the list helpers.
  */
-export class RemoteRepository implements Target, Mounter, Located, VerifiesUploads, ReferrerLister {
+export class RemoteRepository implements Target, Mounter, Located, VerifiesUploads, ReferrerLister, KnowsManifests {
   /** The registry checks the digest of every blob upload (`PUT ?digest=`). */
   readonly verifiesUploads = true;
   readonly client: RegistryClient;
@@ -44,7 +44,7 @@ export class RemoteRepository implements Target, Mounter, Located, VerifiesUploa
   readonly context: RepoContext;
   readonly chunkSize: number | undefined;
   readonly journal: UploadJournal | undefined;
-  /** Manifests pushed by this instance, so `tag()` after `push()` needs no GET. */
+  /** Manifests pushed by this instance (or whose bytes a copy handed over), so `tag()` needs no GET. */
   private readonly pushed = new Map<string, { bytes: Buffer; mediaType: string }>();
 
   constructor(readonly registry: string, readonly repository: string, opts: RepositoryOptions = {}) {
@@ -113,6 +113,11 @@ export class RemoteRepository implements Target, Mounter, Located, VerifiesUploa
       chunkSize: this.chunkSize, journal: this.journal, signal: opts.signal,
       onProgress: opts.onProgress, onResumed: opts.onResumed, reopen: opts.reopen,
     });
+  }
+
+  /** The bytes of a manifest this repository holds (a copy skipped it), so `tag()` needs no GET; kept only if they match `desc`. */
+  knownManifest(desc: Descriptor, bytes: Buffer): void {
+    if (bytes.length === desc.size && digestOf(bytes, algorithmOf(desc.digest)) === desc.digest) this.remember(desc.digest, bytes, desc.mediaType);
   }
 
   /** Point a tag at an existing manifest (no blob moves): PUT the same bytes under the tag. */

@@ -32,6 +32,15 @@ export interface VerifiesUploads {
   readonly verifiesUploads: true;
 }
 
+/**
+ * Optional capability: the destination can be told the bytes of a manifest it already holds (a copy
+ * skipped pushing it), so that tagging it later sends them instead of fetching them back. A registry
+ * counts a manifest GET as a pull (Docker Hub's rate limit); a HEAD and the PUT of the tag it needs anyway.
+ */
+export interface KnowsManifests {
+  knownManifest(desc: Descriptor, bytes: Buffer): void;
+}
+
 export interface Pusher {
   /** Store content; the implementation verifies it against `expected` before it becomes visible. */
   push(expected: Descriptor, body: Readable, opts?: PushOptions): Promise<void>;

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { fetchBytes } from '../content/read.js';
-import type { ReadOnlyTarget, Target } from '../content/target.js';
+import type { KnowsManifests, ReadOnlyTarget, Target } from '../content/target.js';
 import { CopyError } from '../errors/errors.js';
 import { parseManifest, referencedDescriptors, type ParsedManifest } from '../oci/manifest.js';
 import { isManifestType } from '../oci/mediatypes.js';
@@ -83,6 +83,7 @@ export async function copyGraph(src: ReadOnlyTarget, dst: Target, root: Descript
     await Promise.all(referencedDescriptors(parsed).map((child) => visit(child)));
     try {
       if (await dst.exists(desc)) {
+        (dst as Partial<KnowsManifests>).knownManifest?.(desc, bytes);
         result.manifests.skipped++;
         onEvent({ type: 'manifest-skipped', digest: desc.digest, mediaType: desc.mediaType, size: desc.size });
         return;
