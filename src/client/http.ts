@@ -5,7 +5,7 @@ import type { CredentialProvider } from '../auth/credentials.js';
 import { TokenClient } from '../auth/token.js';
 import { stallTimeoutMiddleware } from './stall.js';
 import { isLoopbackRegistry, registryHost } from '../ref/reference.js';
-import { createDispatcher, undiciHandler } from '../transport/base.js';
+import { createDispatcher, tlsConnectOptions, undiciHandler } from '../transport/base.js';
 import { directGetHandler } from '../transport/direct-get.js';
 import { directUploadHandler } from '../transport/direct-upload.js';
 import { httpsFallbackMiddleware } from '../transport/fallback.js';
@@ -39,7 +39,7 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** A custom undici dispatcher (overrides the TLS options; blob bodies then go through it too). */
   dispatcher?: Dispatcher;
-  /** Read plain-HTTP blob bodies straight off the socket, and send local files' blobs straight into it (direct-get.ts, direct-upload.ts). Default true. */
+  /** Read blob bodies straight off the socket (HTTP and HTTPS), and send local files' blobs straight into it over plain HTTP (direct-get.ts, direct-upload.ts). Default true. */
   directReads?: boolean;
 }
 
@@ -53,12 +53,13 @@ export class RegistryClient {
   readonly dispatcher: Dispatcher;
 
   constructor(readonly options: ClientOptions = {}) {
-    this.dispatcher = options.dispatcher ?? createDispatcher({ insecure: options.insecure, caFile: options.caFile, certFile: options.certFile, keyFile: options.keyFile });
+    const tls = { insecure: options.insecure, caFile: options.caFile, certFile: options.certFile, keyFile: options.keyFile };
+    this.dispatcher = options.dispatcher ?? createDispatcher(tls);
     const log = options.log ? [loggingMiddleware(options.log, { headers: options.logHeaders })] : [];
     if (options.timeoutMs) log.push(stallTimeoutMiddleware(options.timeoutMs));
     const viaUndici = undiciHandler(this.dispatcher, { plainHttp: options.plainHttp, clientCert: !!options.certFile });
     // a custom dispatcher (tests, proxies) sees every request
-    const base = options.dispatcher || options.directReads === false ? viaUndici : directUploadHandler(directGetHandler(viaUndici));
+    const base = options.dispatcher || options.directReads === false ? viaUndici : directUploadHandler(directGetHandler(viaUndici, tlsConnectOptions(tls)));
     const retry = retryMiddleware({
       ...options.retry,
       onRetry: options.retry?.onRetry ?? (options.log ? (i) => options.log!(`retry ${i.attempt} in ${i.delayMs} ms (${i.reason})`) : undefined),

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { rootCertificates } from 'node:tls';
 import type { Agent as UndiciAgent, Dispatcher } from 'undici';
 import { TransportError, UsageError } from '../errors/errors.js';
+import type { TlsConnectOptions } from './http1.js';
 import { largeReads } from './large-reads.js';
 import type { Handler, HttpRequest, HttpResponse } from './types.js';
 
@@ -41,16 +42,18 @@ function largeReadConnector(connect: Record<string, unknown>): import('undici').
   return (opts, cb) => (opts.protocol === 'https:' ? tls(opts, cb) : plain(opts, cb));
 }
 
-/** An undici Agent with the TLS options applied. */
-export function createDispatcher(tls: TlsOptions = {}): Dispatcher {
+/** What `tls.connect` needs for the TLS options (the PEM files read now; a missing one is a UsageError). */
+export function tlsConnectOptions(tls: TlsOptions = {}): TlsConnectOptions {
   let ca: string[] | undefined;
   if (tls.caFile) ca = [...rootCertificates, readPem(tls.caFile, '--ca-file')];
   if (!tls.certFile !== !tls.keyFile) throw new UsageError('--cert-file and --key-file go together');
   const client = tls.certFile && tls.keyFile ? { cert: readPem(tls.certFile, '--cert-file'), key: readPem(tls.keyFile, '--key-file') } : {};
-  return new Agent({
-    connect: largeReadConnector({ rejectUnauthorized: !tls.insecure, ...(ca ? { ca } : {}), ...client }),
-    keepAliveTimeout: 10_000,
-  });
+  return { rejectUnauthorized: !tls.insecure, ...(ca ? { ca } : {}), ...client };
+}
+
+/** An undici Agent with the TLS options applied. */
+export function createDispatcher(tls: TlsOptions = {}): Dispatcher {
+  return new Agent({ connect: largeReadConnector({ ...tlsConnectOptions(tls) }), keepAliveTimeout: 10_000 });
 }
 
 const NETWORK_CODES = new Set([

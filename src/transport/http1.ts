@@ -1,4 +1,5 @@
-import { connect, type NetConnectOpts, type Socket } from 'node:net';
+import { connect, isIP, type NetConnectOpts, type Socket } from 'node:net';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { TransportError } from '../errors/errors.js';
 import type { HttpRequest } from './types.js';
 
@@ -104,12 +105,33 @@ export function decodeChunked(buf: Buffer): Buffer | undefined | Error {
 export const CONNECT_TIMEOUT_MS = 10_000;
 export const DEFAULT_IDLE_MS = 300_000;
 
+/** The TLS settings of a client (tlsConnectOptions in base.ts): trust, verification, client certificate. */
+export interface TlsConnectOptions {
+  rejectUnauthorized: boolean;
+  ca?: string[];
+  cert?: string;
+  key?: string;
+}
+
 /** A plain TCP connection to the request's host (an IPv6 literal without its brackets), no Nagle delay. */
 export function connectTo(url: URL, extra: Partial<NetConnectOpts> = {}): Socket {
-  const socket = connect({ ...extra, host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(url.port || 80) } as NetConnectOpts);
+  const socket = connect({ ...extra, host: hostOf(url), port: Number(url.port || 80) } as NetConnectOpts);
   socket.setNoDelay(true);
   return socket;
 }
+
+/**
+ * A TLS connection to the request's host, verified as undici verifies (`tlsOpts`), with SNI for a
+ * host name, offering only HTTP/1.1. Emits 'secureConnect' once it can carry the request.
+ */
+export function connectTlsTo(url: URL, tlsOpts: TlsConnectOptions): TLSSocket {
+  const host = hostOf(url);
+  const socket = tlsConnect({ ...tlsOpts, host, port: Number(url.port || 443), ALPNProtocols: ['http/1.1'], ...(isIP(host) ? {} : { servername: host }) });
+  socket.setNoDelay(true);
+  return socket;
+}
+
+const hostOf = (url: URL): string => url.hostname.replace(/^\[(.*)\]$/, '$1');
 
 /**
  * A timeout as a TransportError whose cause carries undici's timeout code, so the retry middleware
