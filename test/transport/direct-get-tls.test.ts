@@ -10,14 +10,9 @@ import { DirectBody } from '../../src/transport/direct-body.js';
 import { directGetHandler } from '../../src/transport/direct-get.js';
 import type { Handler, HttpRequest, HttpResponse } from '../../src/transport/types.js';
 import { makeCert, type CertPair } from '../helpers/token-issuer.js';
+import { drained } from '../helpers/drained.js';
 import { tempDir } from '../helpers/temp.js';
 
-/** Drain a DirectBody into memory (what a layout does with a file). */
-async function drained(body: DirectBody): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  await body.drain((view) => parts.push(Buffer.from(view)));
-  return Buffer.concat(parts);
-}
 
 describe('direct reads of HTTPS blob bodies', () => {
   const blob = randomBytes(3 * 1024 * 1024 + 5);

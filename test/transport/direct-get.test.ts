@@ -8,16 +8,11 @@ import { createDispatcher, undiciHandler } from '../../src/transport/base.js';
 import { DirectBody } from '../../src/transport/direct-body.js';
 import { directGetHandler } from '../../src/transport/direct-get.js';
 import type { Handler, HttpRequest } from '../../src/transport/types.js';
+import { drained } from '../helpers/drained.js';
 import { startHttpServer, type TestServer } from '../helpers/http-server.js';
 
 const sha = (b: Buffer): Digest => `sha256:${createHash('sha256').update(b).digest('hex')}` as Digest;
 
-/** Drain a DirectBody into memory (what a layout does with a file). */
-async function drained(body: DirectBody): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  await body.drain((view) => parts.push(Buffer.from(view)));
-  return Buffer.concat(parts);
-}
 
 describe('direct reads of plain-HTTP blob bodies', () => {
   const blob = randomBytes(5 * 1024 * 1024 + 3);
