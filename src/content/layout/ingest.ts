@@ -77,8 +77,9 @@ export async function ingestBlob(root: string, expected: Descriptor, body: Reada
   // A small blob is hashed in place while it is written when the hashing worker is not running yet:
   // starting it (~50 ms before it hashes anything) cost more than the hashing, and a small image's
   // pull waited for it at the end.
-  const inline = !selfVerified && offset === 0 && expected.size <= INLINE_HASH_MAX_BYTES && !hashWorkerRunning() ? new Digester(algorithmOf(expected.digest)) : undefined;
+  let inline: Digester | undefined;
   try {
+    if (!selfVerified && offset === 0 && expected.size <= INLINE_HASH_MAX_BYTES && !hashWorkerRunning()) inline = new Digester(algorithmOf(expected.digest));
     if (offset > 0) {
       const have = (await fileSize(tmp)) ?? 0;
       if (have < offset) throw new Error(`cannot resume ${expected.digest}: partial file has ${have} bytes, ${offset} requested`);
