@@ -96,6 +96,8 @@ export function undiciHandler(dispatcher: Dispatcher, hints: HintContext = {}): 
       if (tls) Object.assign(e, { hint: 'use --ca-file to trust the registry certificate, --insecure to skip verification, or --plain-http' });
       // undici's own limit (300 s) when --timeout is not given
       else if (code === 'UND_ERR_HEADERS_TIMEOUT') Object.assign(e, { hint: 'the registry accepted the request and never answered; try again, or set --timeout' });
+      else if (code === 'ECONNREFUSED') Object.assign(e, { hint: `nothing listens on ${req.url.host}: check the registry's address, and that it is running` });
+      else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') Object.assign(e, { hint: `${req.url.hostname} does not resolve: check the registry's name and your DNS` });
       // a closed connection says nothing; the set-up mistakes that look exactly like this:
       else if (code === 'UND_ERR_SOCKET') {
         const hint = req.url.protocol === 'https:'

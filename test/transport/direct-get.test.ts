@@ -271,5 +271,6 @@ describe('direct reads: odd servers', () => {
     await new Promise<void>((r) => closed.close(() => r()));
     const err = (await send({ method: 'GET', url: new URL(`http://127.0.0.1:${p}/b`), headers: {}, bulk: true }).catch((e: unknown) => e)) as Error;
     expect(err.message).toMatch(/ECONNREFUSED/);
+    expect((err as { hint?: string }).hint).toBe(`nothing listens on 127.0.0.1:${p}: check the registry's address, and that it is running`);
   });
 });
