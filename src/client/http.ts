@@ -53,13 +53,14 @@ export class RegistryClient {
   readonly dispatcher: Dispatcher;
 
   constructor(readonly options: ClientOptions = {}) {
-    const tls = { insecure: options.insecure, caFile: options.caFile, certFile: options.certFile, keyFile: options.keyFile };
+    // the PEM files are read once, for undici's Agent and the direct reads alike
+    const tls = options.dispatcher ? undefined : tlsConnectOptions({ insecure: options.insecure, caFile: options.caFile, certFile: options.certFile, keyFile: options.keyFile });
     this.dispatcher = options.dispatcher ?? createDispatcher(tls);
     const log = options.log ? [loggingMiddleware(options.log, { headers: options.logHeaders })] : [];
     if (options.timeoutMs) log.push(stallTimeoutMiddleware(options.timeoutMs));
     const viaUndici = undiciHandler(this.dispatcher, { plainHttp: options.plainHttp, clientCert: !!options.certFile });
     // a custom dispatcher (tests, proxies) sees every request
-    const base = options.dispatcher || options.directReads === false ? viaUndici : directUploadHandler(directGetHandler(viaUndici, tlsConnectOptions(tls)));
+    const base = options.dispatcher || options.directReads === false ? viaUndici : directUploadHandler(directGetHandler(viaUndici, tls));
     const retry = retryMiddleware({
       ...options.retry,
       onRetry: options.retry?.onRetry ?? (options.log ? (i) => options.log!(`retry ${i.attempt} in ${i.delayMs} ms (${i.reason})`) : undefined),

@@ -51,9 +51,9 @@ export function tlsConnectOptions(tls: TlsOptions = {}): TlsConnectOptions {
   return { rejectUnauthorized: !tls.insecure, ...(ca ? { ca } : {}), ...client };
 }
 
-/** An undici Agent with the TLS options applied. */
-export function createDispatcher(tls: TlsOptions = {}): Dispatcher {
-  return new Agent({ connect: largeReadConnector({ ...tlsConnectOptions(tls) }), keepAliveTimeout: 10_000 });
+/** An undici Agent with these TLS settings (tlsConnectOptions; default: the system's roots, verified). */
+export function createDispatcher(tls: TlsConnectOptions = tlsConnectOptions()): Dispatcher {
+  return new Agent({ connect: largeReadConnector({ ...tls }), keepAliveTimeout: 10_000 });
 }
 
 const NETWORK_CODES = new Set([

@@ -1,7 +1,7 @@
+import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { DirectBody, type DirectSource } from './direct-body.js';
 import { SOCKET_READ_BYTES } from './large-reads.js';
-import type { Socket } from 'node:net';
 import { connectTlsTo, connectTo, CONNECT_TIMEOUT_MS, DEFAULT_IDLE_MS, headersAreSafe, parseHead, requestHead, simpleLength, timeoutError, type TlsConnectOptions } from './http1.js';
 import { readCapped, type Handler, type HttpRequest, type HttpResponse } from './types.js';
 

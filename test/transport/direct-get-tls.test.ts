@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { buffer as drain } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../src/client/http.js';
-import { createDispatcher, undiciHandler } from '../../src/transport/base.js';
+import { createDispatcher, tlsConnectOptions, undiciHandler } from '../../src/transport/base.js';
 import { DirectBody } from '../../src/transport/direct-body.js';
 import { directGetHandler } from '../../src/transport/direct-get.js';
 import type { Handler, HttpRequest, HttpResponse } from '../../src/transport/types.js';
@@ -48,7 +48,7 @@ describe('direct reads of HTTPS blob bodies', () => {
   /** undici with the test CA, counting what reaches it. */
   function counted(): { handler: Handler; calls: () => number } {
     let n = 0;
-    const undici = undiciHandler(createDispatcher({ caFile }));
+    const undici = undiciHandler(createDispatcher(tlsConnectOptions({ caFile })));
     return { handler: (req) => (n++, undici(req)), calls: () => n };
   }
 
